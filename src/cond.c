@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+#include "cond.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const cond_names[_COND_KIND_MAX] = {
+        [COND_COMMAND] = "command",
+        [COND_ENV] = "env",
+        [COND_ANNOTATION] = "annotation",
+        [COND_MOUNTED] = "mounted",
+        [COND_STAGE] = "stage",
+};
+
+static const char *const stage_names[] = {
+        "createRuntime", "createContainer", "prestart", "startContainer", "poststart", "poststop",
+};
+
+const char *cond_kind_name(enum cond_kind kind)
+{
+        return cond_names[kind];
+}
+
+bool cond_kind_from_key(const char *key, enum cond_kind *kind, bool *negated)
+{
+        for (int k = 0; k < _COND_KIND_MAX; k++) {
+                size_t n = strlen(cond_names[k]);
+
+                if (strncmp(key, cond_names[k], n) != 0)
+                        continue;
+                if (key[n] == '\0' || strcmp(key + n, "_not") == 0) {
+                        *kind = (enum cond_kind)k;
+                        *negated = key[n] != '\0';
+                        return true;
+                }
+        }
+        return false;
+}
+
+const char *cond_pattern_problem(enum cond_kind kind, const char *p)
+{
+        switch (kind) {
+        case COND_COMMAND:
+                return *p ? NULL : "empty command pattern";
+        case COND_ENV:
+        case COND_ANNOTATION:
+                return (*p && *p != '=') ? NULL : "expected NAME or NAME=GLOB";
+        case COND_MOUNTED:
+                return path_is_normalized_absolute(p) ? NULL : "expected an absolute, normalized path";
+        case COND_STAGE:
+                for (size_t i = 0; i < ELEMENTSOF(stage_names); i++)
+                        if (strcmp(p, stage_names[i]) == 0)
+                                return NULL;
+                return "unknown stage";
+        default:
+                return "unknown condition";
+        }
+}
+
+static const char *basename_of(const char *p)
+{
+        const char *s = strrchr(p, '/');
+
+        return s ? s + 1 : p;
+}
+
+static bool is_shell(const char *arg0)
+{
+        static const char *const shells[] = { "sh", "bash", "dash", "ash", "zsh", "ksh", "busybox" };
+        const char *b = basename_of(arg0);
+
+        for (size_t i = 0; i < ELEMENTSOF(shells); i++)
+                if (strcmp(b, shells[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* First word of a shell command line after any leading "exec", unquoted. */
+static char *shell_first_command(const char *line)
+{
+        const char *p = line;
+
+        for (;;) {
+                size_t n;
+
+                p += strspn(p, " \t\n");
+                n = strcspn(p, " \t\n;&|");
+                if (n == 4 && strncmp(p, "exec", 4) == 0) {
+                        p += 4;
+                        continue;
+                }
+                if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0])
+                        return n > 2 ? strndup(p + 1, n - 2) : NULL;
+                return n > 0 ? strndup(p, n) : NULL;
+        }
+}
+
+const char *cond_effective_command(const struct strv *args, bool see_through_shell, char **alloc)
+{
+        size_t i = 1;
+
+        *alloc = NULL;
+        if (args->n == 0)
+                return "";
+        if (!see_through_shell || !is_shell(args->v[0]))
+                return args->v[0];
+        if (strcmp(basename_of(args->v[0]), "busybox") == 0) {
+                if (args->n < 2 || strcmp(args->v[1], "sh") != 0)
+                        return args->v[0];
+                i = 2;
+        }
+        /* sh [-options...] -c CMDLINE: "-c" may be combined with other flags, as in -ec. */
+        for (; i < args->n && args->v[i][0] == '-'; i++)
+                if (strchr(args->v[i], 'c') && i + 1 < args->n) {
+                        *alloc = shell_first_command(args->v[i + 1]);
+                        return *alloc ? *alloc : args->v[0];
+                }
+        return args->v[0];
+}
+
+static bool command_matches(const char *pattern, const char *cmd)
+{
+        const char *subject = strchr(pattern, '/') ? cmd : basename_of(cmd);
+
+        return fnmatch(pattern, subject, 0) == 0;
+}
+
+/* "NAME" (set) or "NAME=GLOB" against a key/value list. */
+static bool kv_matches(const char *pattern, const struct kvlist *l, const char **seen)
+{
+        const char *eq = strchr(pattern, '=');
+        _cleanup_free_ char *name = eq ? strndup(pattern, (size_t)(eq - pattern)) : strdup(pattern);
+        const char *v = name ? kvlist_get(l, name) : NULL;
+
+        *seen = v;
+        if (!v)
+                return false;
+        return !eq || fnmatch(eq + 1, v, 0) == 0;
+}
+
+static bool one_matches(enum cond_kind k, const char *pattern, const struct cond_input *in,
+                        const char *cmd, const char **seen)
+{
+        *seen = NULL;
+        switch (k) {
+        case COND_COMMAND:
+                *seen = cmd;
+                return command_matches(pattern, cmd) ||
+                       (in->args->n > 0 && cmd != in->args->v[0] && command_matches(pattern, in->args->v[0]));
+        case COND_ENV:
+                return kv_matches(pattern, in->env, seen);
+        case COND_ANNOTATION:
+                return kv_matches(pattern, in->annotations, seen);
+        case COND_MOUNTED:
+                for (size_t i = 0; i < in->n_mounts; i++)
+                        if (strcmp(in->mounts[i], pattern) == 0)
+                                return true;
+                return false;
+        case COND_STAGE:
+                *seen = in->stage;
+                return strcmp(pattern, in->stage) == 0;
+        default:
+                return false;
+        }
+}
+
+static char *describe(enum cond_kind k, const char *pattern, const char *seen, bool matched, bool negated)
+{
+        const char *n = cond_names[k];
+
+        switch (k) {
+        case COND_COMMAND:
+                return xasprintf("command \"%s\" %s \"%s\"", seen, matched ? "matches" : "does not match", pattern);
+        case COND_STAGE:
+                return xasprintf("stage %s %s %s", seen, matched ? "is" : "is not", pattern);
+        case COND_MOUNTED:
+                return xasprintf("config.json %s %s", matched ? "mounts" : "does not mount", pattern);
+        default:
+                if (seen)
+                        return xasprintf("%s %s (value \"%s\") %s", n, pattern, seen,
+                                         matched ? "matches" : "does not match");
+                return xasprintf("%s %s %s", n, pattern, negated ? "is not set" : "is not set");
+        }
+}
+
+/* Positive kinds: COND_COMMAND and COND_STAGE need any pattern, the others all of them. */
+static bool eval_pos(enum cond_kind k, const struct strv *pats, const struct cond_input *in,
+                     const char *cmd, char **why)
+{
+        bool any = k == COND_COMMAND || k == COND_STAGE;
+        const char *seen = NULL;
+
+        for (size_t i = 0; i < pats->n; i++) {
+                bool m = one_matches(k, pats->v[i], in, cmd, &seen);
+
+                if (any && m) {
+                        *why = describe(k, pats->v[i], seen, true, false);
+                        return true;
+                }
+                if (!any && !m) {
+                        *why = describe(k, pats->v[i], seen, false, false);
+                        return false;
+                }
+        }
+        if (any) {
+                *why = xasprintf("%s \"%s\" matches none of the %zu pattern(s) of %s",
+                                 k == COND_COMMAND ? "command" : "stage", k == COND_COMMAND ? cmd : in->stage,
+                                 pats->n, cond_names[k]);
+                return false;
+        }
+        *why = xasprintf("%s: all %zu hold", cond_names[k], pats->n);
+        return true;
+}
+
+static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct cond_input *in,
+                     const char *cmd, char **why)
+{
+        const char *seen = NULL;
+
+        for (size_t i = 0; i < pats->n; i++)
+                if (one_matches(k, pats->v[i], in, cmd, &seen)) {
+                        _cleanup_free_ char *d = describe(k, pats->v[i], seen, true, true);
+
+                        *why = k == COND_ENV || k == COND_ANNOTATION
+                                ? xasprintf("%s_not: %s %s%s%s", cond_names[k], pats->v[i],
+                                            seen ? "is set to \"" : "is set", seen ? seen : "", seen ? "\"" : "")
+                                : xasprintf("%s_not: %s", cond_names[k], d);
+                        return false;
+                }
+        *why = xasprintf("%s_not: none of %zu hold", cond_names[k], pats->n);
+        return true;
+}
+
+bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
+{
+        _cleanup_free_ char *alloc = NULL;
+        const char *cmd = cond_effective_command(in->args, c->see_through_shell != 0, &alloc);
+        char *first_match = NULL;
+
+        *why = NULL;
+        for (int k = 0; k < _COND_KIND_MAX; k++) {
+                char *w = NULL;
+
+                if (c->has_pos[k] && !eval_pos((enum cond_kind)k, &c->pos[k], in, cmd, &w)) {
+                        free(first_match);
+                        *why = w;
+                        return false;
+                }
+                if (w && !first_match && k == COND_COMMAND)
+                        first_match = TAKE_PTR(w);
+                free(w);
+                w = NULL;
+                if (c->has_neg[k] && !eval_neg((enum cond_kind)k, &c->neg[k], in, cmd, &w)) {
+                        free(first_match);
+                        *why = w;
+                        return false;
+                }
+                free(w);
+        }
+        *why = first_match ? first_match : xstrdup(cond_is_empty(c) ? "no conditions" : "all conditions hold");
+        return true;
+}
+
+bool cond_is_empty(const struct cond *c)
+{
+        for (int k = 0; k < _COND_KIND_MAX; k++)
+                if (c->has_pos[k] || c->has_neg[k])
+                        return false;
+        return true;
+}
+
+void cond_free(struct cond *c)
+{
+        for (int k = 0; k < _COND_KIND_MAX; k++) {
+                strv_free(&c->pos[k]);
+                strv_free(&c->neg[k]);
+        }
+}

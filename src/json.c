@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#include "json.h"
+
+#include <errno.h>
+#include <string.h>
+
+int json_parse_strict(const char *buf, size_t len, const char *what, json_t **out, struct error *e)
+{
+        json_error_t je;
+        json_t *j;
+
+        if (len == 0)
+                return error_set(e, -EINVAL, "%s: empty input, expected a JSON object", what);
+        j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+        if (!j)
+                return error_set(e, -EINVAL, "%s:%d:%d: %s", what, je.line, je.column, je.text);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                return error_set(e, -EINVAL, "%s: expected a JSON object", what);
+        }
+        *out = j;
+        return 0;
+}
+
+static int json_get_typed(json_t *obj, const char *key, const char *what, const char *path,
+                          json_type type, const char *tname, json_t **out, struct error *e)
+{
+        json_t *v = json_object_get(obj, key);
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (json_typeof(v) != type)
+                return error_set(e, -EINVAL, "%s: %s%s must be %s", what, path, key, tname);
+        *out = v;
+        return 0;
+}
+
+int json_get_string(json_t *obj, const char *key, const char *what, const char *path,
+                    const char **out, struct error *e)
+{
+        json_t *v = NULL;
+        int r = json_get_typed(obj, key, what, path, JSON_STRING, "a string", &v, e);
+
+        if (r < 0 || !v)
+                return r;
+        if (strlen(json_string_value(v)) != json_string_length(v))
+                return error_set(e, -EINVAL, "%s: %s%s contains a NUL byte", what, path, key);
+        *out = json_string_value(v);
+        return 0;
+}
+
+int json_get_object(json_t *obj, const char *key, const char *what, const char *path,
+                    json_t **out, struct error *e)
+{
+        return json_get_typed(obj, key, what, path, JSON_OBJECT, "an object", out, e);
+}
+
+int json_get_array(json_t *obj, const char *key, const char *what, const char *path,
+                   json_t **out, struct error *e)
+{
+        return json_get_typed(obj, key, what, path, JSON_ARRAY, "an array", out, e);
+}
+
+int json_get_string_map(json_t *obj, const char *key, const char *what, const char *path,
+                        struct kvlist *l, struct error *e)
+{
+        json_t *map = NULL, *v;
+        const char *k;
+        int r = json_get_object(obj, key, what, path, &map, e);
+
+        if (r < 0 || !map)
+                return r;
+        json_object_foreach(map, k, v) {
+                if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+                        return error_set(e, -EINVAL, "%s: %s%s.\"%s\" must be a string", what, path, key, k);
+                kvlist_set(l, k, json_string_value(v));
+        }
+        return 0;
+}

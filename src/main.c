@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * oci-mountplan: an OCI hook that performs a declarative mount plan inside a
+ * container. parse (plan, state, config.json) -> resolve (pure) -> print or execute.
+ * This file owns the command line, the exit codes and all printing of errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "exec.h"
+#include "plan.h"
+#include "report.h"
+#include "resolve.h"
+#include "spec.h"
+#include "state.h"
+
+#define EXIT_BAD_INPUT 2
+#define EXIT_EXEC_FAILED 1
+#define MAX_PLANS 64
+
+struct options {
+        const char *plans[MAX_PLANS];
+        size_t n_plans;
+        const char *stage;
+        const char *bundle;
+        const char *id;
+        bool dry_run;
+        bool validate;
+        bool json;
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f,
+                "Usage: oci-mountplan --plan FILE [--plan FILE...] [--stage STAGE]\n"
+                "       oci-mountplan --plan FILE --dry-run [--bundle DIR [--id ID]] [--format text|json]\n"
+                "       oci-mountplan --plan FILE --validate\n"
+                "\n"
+                "An OCI hook: reads the container state on stdin and the bundle's config.json,\n"
+                "resolves the plan(s) against them and performs the mounts and writes inside the\n"
+                "container.\n"
+                "\n"
+                "  -p, --plan FILE      plan file (libconfig); repeat for more, applied in order\n"
+                "  -s, --stage STAGE    createContainer (default), createRuntime, prestart or poststop\n"
+                "  -n, --dry-run        print the resolved operations, touch nothing\n"
+                "  -b, --bundle DIR     with --dry-run: read DIR/config.json instead of a state on stdin\n"
+                "  -i, --id ID          with --bundle: the container id to assume (default: DIR's name)\n"
+                "  -f, --format FMT     dry-run output: text (default) or json\n"
+                "      --validate       check the plan files and print every problem\n"
+                "  -h, --help           this help\n"
+                "  -V, --version        the version\n"
+                "\n"
+                "Exit status: 0 done (or nothing to do), 1 performing failed, 2 bad usage or input.\n");
+}
+
+static bool stage_is_supported(const char *s)
+{
+        return strcmp(s, "createContainer") == 0 || strcmp(s, "createRuntime") == 0 ||
+               strcmp(s, "prestart") == 0 || strcmp(s, "poststop") == 0;
+}
+
+/* Returns 0, or an exit code with the error already printed. */
+static int parse_args(int argc, char **argv, struct options *o)
+{
+        enum { OPT_VALIDATE = 0x100 };
+        static const struct option longopts[] = {
+                { "plan", required_argument, NULL, 'p' },
+                { "stage", required_argument, NULL, 's' },
+                { "dry-run", no_argument, NULL, 'n' },
+                { "bundle", required_argument, NULL, 'b' },
+                { "id", required_argument, NULL, 'i' },
+                { "format", required_argument, NULL, 'f' },
+                { "validate", no_argument, NULL, OPT_VALIDATE },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { 0 },
+        };
+        int c;
+
+        o->stage = "createContainer";
+        while ((c = getopt_long(argc, argv, "p:s:nb:i:f:hV", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'p':
+                        if (o->n_plans == MAX_PLANS) {
+                                fprintf(stderr, "oci-mountplan: at most %d plans\n", MAX_PLANS);
+                                return EXIT_BAD_INPUT;
+                        }
+                        o->plans[o->n_plans++] = optarg;
+                        break;
+                case 's':
+                        o->stage = optarg;
+                        break;
+                case 'n':
+                        o->dry_run = true;
+                        break;
+                case 'b':
+                        o->bundle = optarg;
+                        break;
+                case 'i':
+                        o->id = optarg;
+                        break;
+                case 'f':
+                        if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
+                                fprintf(stderr, "oci-mountplan: --format must be text or json, not \"%s\"\n", optarg);
+                                return EXIT_BAD_INPUT;
+                        }
+                        o->json = strcmp(optarg, "json") == 0;
+                        break;
+                case OPT_VALIDATE:
+                        o->validate = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(EXIT_SUCCESS);
+                case 'V':
+                        printf("oci-mountplan %s\n", PACKAGE_VERSION);
+                        exit(EXIT_SUCCESS);
+                default:
+                        usage(stderr);
+                        return EXIT_BAD_INPUT;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "oci-mountplan: unexpected argument \"%s\"\n", argv[optind]);
+                return EXIT_BAD_INPUT;
+        }
+        if (o->n_plans == 0) {
+                fprintf(stderr, "oci-mountplan: no plan given (--plan FILE)\n");
+                return EXIT_BAD_INPUT;
+        }
+        if (!stage_is_supported(o->stage)) {
+                fprintf(stderr, "oci-mountplan: unknown stage \"%s\" (createContainer, createRuntime, "
+                        "prestart or poststop)\n", o->stage);
+                return EXIT_BAD_INPUT;
+        }
+        if ((o->bundle || o->id) && !o->dry_run) {
+                fprintf(stderr, "oci-mountplan: --bundle and --id go with --dry-run; a hook reads the state on stdin\n");
+                return EXIT_BAD_INPUT;
+        }
+        if (o->id && !o->bundle) {
+                fprintf(stderr, "oci-mountplan: --id goes with --bundle\n");
+                return EXIT_BAD_INPUT;
+        }
+        return 0;
+}
+
+/* Loads every plan; prints the first problem, or every problem with --validate. */
+static int load_plans(const struct options *o, struct plan *plans)
+{
+        struct diag d = { 0 };
+        int ret = 0;
+
+        for (size_t i = 0; i < o->n_plans; i++) {
+                if (plan_load(o->plans[i], &plans[i], &d) < 0 && !o->validate)
+                        break;
+        }
+        if (d.n > 0) {
+                unsigned shown = o->validate ? d.n : 1;
+
+                for (unsigned i = 0; i < shown && i < DIAG_MAX; i++)
+                        fprintf(stderr, "oci-mountplan: %s\n", d.msgs[i] ? d.msgs[i] : "out of memory");
+                if (o->validate && d.n > DIAG_MAX)
+                        fprintf(stderr, "oci-mountplan: ... and %u more\n", d.n - DIAG_MAX);
+                ret = EXIT_BAD_INPUT;
+        }
+        diag_free(&d);
+        return ret;
+}
+
+/* The state from stdin, or one made up from --bundle for a dry run. */
+static int read_state(const struct options *o, struct state *s, struct error *e)
+{
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        if (o->bundle) {
+                char abs[PATH_MAX];
+                const char *base;
+
+                if (!realpath(o->bundle, abs))
+                        return error_setsys(e, -errno, "%s", o->bundle);
+                base = strrchr(abs, '/');
+                memset(s, 0, sizeof(*s));
+                s->oci_version = xstrdup("1.0.2");
+                s->id = xstrdup(o->id ? o->id : (base && base[1] ? base + 1 : "container"));
+                s->status = xstrdup("creating");
+                s->bundle = xstrdup(abs);
+                return 0;
+        }
+        if (isatty(STDIN_FILENO))
+                return error_set(e, -EINVAL, "stdin: expected the OCI state JSON (or --dry-run --bundle DIR)");
+        r = read_fd_capped(STDIN_FILENO, STATE_MAX_BYTES, &buf, &len, e, "stdin");
+        if (r < 0)
+                return r;
+        return state_parse(buf, len, "stdin", s, e);
+}
+
+/*
+ * The hook may inherit the image's or the runtime's environment and runs with the
+ * rootfs as its working directory: trust neither.
+ */
+static void sanitize_process(void)
+{
+        clearenv();
+        setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
+        setenv("LC_ALL", "C", 1);
+        umask(022);
+        if (chdir("/") < 0) {
+                /* Nothing below uses relative paths by then; not fatal. */
+        }
+}
+
+static int run(const struct options *o, struct plan *plans)
+{
+        struct state state = { 0 };
+        struct spec spec = { 0 };
+        struct resolution res = { 0 };
+        struct error e = { 0 };
+        int ret = EXIT_BAD_INPUT;
+
+        if (read_state(o, &state, &e) < 0 ||
+            spec_load(state.bundle, &spec, &e) < 0 ||
+            resolve_plans(plans, o->n_plans, &spec, &state, o->stage, &res, &e) < 0) {
+                fprintf(stderr, "oci-mountplan: %s\n", e.msg);
+                goto out;
+        }
+        if (o->dry_run) {
+                if (o->json)
+                        report_json(stdout, &res);
+                else
+                        report_text(stdout, &res);
+                ret = fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_EXEC_FAILED;
+                goto out;
+        }
+        sanitize_process();
+        if (exec_resolution(&res, &spec, &state, &e) < 0) {
+                fprintf(stderr, "oci-mountplan: %s: %s\n", state.id, e.msg);
+                ret = EXIT_EXEC_FAILED;
+                goto out;
+        }
+        ret = EXIT_SUCCESS;
+out:
+        resolution_free(&res);
+        spec_free(&spec);
+        state_free(&state);
+        return ret;
+}
+
+int main(int argc, char **argv)
+{
+        struct options o = { 0 };
+        struct plan plans[MAX_PLANS] = { 0 };
+        int ret;
+
+        ret = parse_args(argc, argv, &o);
+        if (ret != 0)
+                return ret;
+        ret = load_plans(&o, plans);
+        if (ret == 0 && o.validate)
+                printf("%zu plan(s) valid\n", o.n_plans);
+        else if (ret == 0)
+                ret = run(&o, plans);
+        for (size_t i = 0; i < o.n_plans; i++)
+                plan_free(&plans[i]);
+        return ret;
+}

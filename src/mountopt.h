@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Mount options as a plan writes them ("nosuid,nodev,mode=755,size=64m"), split with
+ * libmount into VFS flags and filesystem data, and checked against what each kind
+ * of mount may take, so that a typo fails validation rather than the mount.
+ */
+
+#include <stdbool.h>
+
+#include "error.h"
+
+enum mountopt_for {
+        MOUNTOPT_TMPFS,
+        MOUNTOPT_BIND,
+};
+
+struct mountopt {
+        unsigned long flags;      /* MS_* */
+        char *data;               /* filesystem options, "" when none */
+};
+
+int mountopt_parse(const char *optstr, enum mountopt_for kind, struct mountopt *out, struct error *e);
+void mountopt_free(struct mountopt *m);
+
+/* The flags back as option words ("nosuid,nodev"), for display. */
+char *mountopt_flags_string(unsigned long flags);

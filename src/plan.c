@@ -1,0 +1,567 @@
+/* SPDX-License-Identifier: MIT */
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "mountopt.h"
+#include "vars.h"
+
+/* Context for one file being loaded: where problems are reported. */
+struct loader {
+        const char *file;
+        struct diag *d;
+};
+
+#define problem(L, line, fmt, ...) diag_add((L)->d, "%s:%d: " fmt, (L)->file, (line), ##__VA_ARGS__)
+
+enum field_type {
+        FIELD_NAME,               /* plain string */
+        FIELD_PATH,               /* template; absolute and normalized inside the container */
+        FIELD_SOURCE,             /* template; absolute (host or rootfs) */
+        FIELD_TEXT,               /* template, any text */
+        FIELD_BOOL,
+        FIELD_MODE,               /* octal string, at most 07777 */
+        FIELD_TMPFS_OPTIONS,
+        FIELD_BIND_OPTIONS,
+        FIELD_SOURCE_IN,          /* "host" | "rootfs" */
+        FIELD_REPLACE,            /* "missing" | "empty" | "always" */
+        FIELD_WHEN,
+};
+
+struct field {
+        const char *key;
+        enum field_type type;
+        bool required;
+        size_t offset;            /* into struct action */
+};
+
+#define F(k, t, req, member) { k, t, req, offsetof(struct action, member) }
+#define COMMON_FIELDS F("name", FIELD_NAME, false, name), F("when", FIELD_WHEN, false, when)
+
+/*
+ * The schema: one table per action kind. Adding an action kind means a row in
+ * action_kinds, a table here and a case in the resolver and executor.
+ */
+static const struct field tmpfs_fields[] = {
+        COMMON_FIELDS,
+        F("target", FIELD_PATH, true, target),
+        F("options", FIELD_TMPFS_OPTIONS, false, options),
+        F("keep_submounts", FIELD_BOOL, false, keep_submounts),
+        { 0 },
+};
+
+static const struct field bind_fields[] = {
+        COMMON_FIELDS,
+        F("source", FIELD_SOURCE, true, source),
+        F("source_in", FIELD_SOURCE_IN, false, source_in_rootfs),
+        F("target", FIELD_PATH, true, target),
+        F("readonly", FIELD_BOOL, false, readonly),
+        F("create", FIELD_BOOL, false, create),
+        F("recursive", FIELD_BOOL, false, recursive),
+        F("options", FIELD_BIND_OPTIONS, false, options),
+        { 0 },
+};
+
+static const struct field cgroup_fields[] = {
+        COMMON_FIELDS,
+        F("target", FIELD_PATH, false, target),
+        { 0 },
+};
+
+static const struct field mkdir_fields[] = {
+        COMMON_FIELDS,
+        F("target", FIELD_PATH, true, target),
+        F("mode", FIELD_MODE, false, mode),
+        { 0 },
+};
+
+static const struct field file_fields[] = {
+        COMMON_FIELDS,
+        F("target", FIELD_PATH, true, target),
+        F("content", FIELD_TEXT, true, content),
+        F("mode", FIELD_MODE, false, mode),
+        F("replace", FIELD_REPLACE, false, replace),
+        { 0 },
+};
+
+static const struct action_kind_def {
+        const char *name;
+        const struct field *fields;
+        void (*defaults)(struct action *a);
+} action_kinds[_ACTION_KIND_MAX];
+
+static void tmpfs_defaults(struct action *a) { a->keep_submounts = true; }
+static void bind_defaults(struct action *a) { a->create = true; a->recursive = true; }
+static void cgroup_defaults(struct action *a) { a->target = xstrdup("/sys/fs/cgroup"); }
+static void mkdir_defaults(struct action *a) { a->mode = 0755; }
+static void file_defaults(struct action *a) { a->mode = 0644; a->replace = REPLACE_EMPTY; }
+
+static const struct action_kind_def action_kinds[_ACTION_KIND_MAX] = {
+        [ACTION_TMPFS] = { "tmpfs", tmpfs_fields, tmpfs_defaults },
+        [ACTION_BIND] = { "bind", bind_fields, bind_defaults },
+        [ACTION_CGROUP] = { "cgroup", cgroup_fields, cgroup_defaults },
+        [ACTION_MKDIR] = { "mkdir", mkdir_fields, mkdir_defaults },
+        [ACTION_FILE] = { "file", file_fields, file_defaults },
+};
+
+const char *action_kind_name(enum action_kind kind)
+{
+        return action_kinds[kind].name;
+}
+
+static const char *setting_type_name(int type)
+{
+        switch (type) {
+        case CONFIG_TYPE_GROUP: return "a group";
+        case CONFIG_TYPE_INT:
+        case CONFIG_TYPE_INT64: return "an integer";
+        case CONFIG_TYPE_FLOAT: return "a number";
+        case CONFIG_TYPE_STRING: return "a string";
+        case CONFIG_TYPE_BOOL: return "a boolean";
+        case CONFIG_TYPE_ARRAY: return "an array";
+        case CONFIG_TYPE_LIST: return "a list";
+        default: return "a value";
+        }
+}
+
+static int line_of(const config_setting_t *s)
+{
+        return (int)config_setting_source_line(s);
+}
+
+/* Gets a string, or says what was wrong with the setting; NULL on a problem. */
+static const char *want_string(struct loader *L, config_setting_t *s)
+{
+        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+                problem(L, line_of(s), "%s must be a string, not %s",
+                        config_setting_name(s), setting_type_name(config_setting_type(s)));
+                return NULL;
+        }
+        return config_setting_get_string(s);
+}
+
+static bool check_template(struct loader *L, config_setting_t *s, const char *v)
+{
+        struct error e = { 0 };
+
+        if (vars_check(v, &e) < 0) {
+                problem(L, line_of(s), "%s: %s", config_setting_name(s), e.msg);
+                return false;
+        }
+        return true;
+}
+
+/* A path template must be absolute and normalized as written (variables aside). */
+static bool check_path(struct loader *L, config_setting_t *s, const char *v)
+{
+        if (!check_template(L, s, v))
+                return false;
+        if (!path_is_normalized_absolute(v)) {
+                problem(L, line_of(s), "%s \"%s\" must be an absolute path without \".\", \"..\" or "
+                        "empty components", config_setting_name(s), v);
+                return false;
+        }
+        return true;
+}
+
+static bool parse_options_field(struct loader *L, config_setting_t *s, const char *v, enum mountopt_for k)
+{
+        struct mountopt m;
+        struct error e = { 0 };
+
+        if (mountopt_parse(v, k, &m, &e) < 0) {
+                problem(L, line_of(s), "%s: %s", config_setting_name(s), e.msg);
+                return false;
+        }
+        mountopt_free(&m);
+        return true;
+}
+
+static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c);
+
+static bool parse_enum_field(struct loader *L, config_setting_t *s, const char *v,
+                             const char *const *names, size_t n, int *out)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(v, names[i]) == 0) {
+                        *out = (int)i;
+                        return true;
+                }
+        problem(L, line_of(s), "%s: unknown value \"%s\"", config_setting_name(s), v);
+        return false;
+}
+
+static bool parse_field(struct loader *L, const struct field *f, config_setting_t *s, struct action *a)
+{
+        static const char *const source_in_names[] = { "host", "rootfs" };
+        static const char *const replace_names[] = { "missing", "empty", "always" };
+        void *field = (char *)a + f->offset;
+        const char *v;
+        int i;
+
+        if (f->type == FIELD_WHEN)
+                return parse_when(L, s, field);
+        if (f->type == FIELD_BOOL) {
+                if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+                        problem(L, line_of(s), "%s must be true or false", f->key);
+                        return false;
+                }
+                *(bool *)field = config_setting_get_bool(s);
+                return true;
+        }
+        if (f->type == FIELD_MODE && config_setting_type(s) != CONFIG_TYPE_STRING) {
+                problem(L, line_of(s), "mode must be an octal string such as \"0755\"");
+                return false;
+        }
+        v = want_string(L, s);
+        if (!v)
+                return false;
+        switch (f->type) {
+        case FIELD_PATH:
+        case FIELD_SOURCE:
+                if (!check_path(L, s, v))
+                        return false;
+                break;
+        case FIELD_TEXT:
+                if (!check_template(L, s, v))
+                        return false;
+                break;
+        case FIELD_MODE:
+                if (parse_mode(v, &a->mode) < 0) {
+                        problem(L, line_of(s), "mode \"%s\" must be octal, at most 7777", v);
+                        return false;
+                }
+                a->has_mode = true;
+                return true;
+        case FIELD_TMPFS_OPTIONS:
+        case FIELD_BIND_OPTIONS:
+                if (!parse_options_field(L, s, v, f->type == FIELD_TMPFS_OPTIONS ? MOUNTOPT_TMPFS : MOUNTOPT_BIND))
+                        return false;
+                break;
+        case FIELD_SOURCE_IN:
+                if (!parse_enum_field(L, s, v, source_in_names, ELEMENTSOF(source_in_names), &i))
+                        return false;
+                a->source_in_rootfs = i == 1;
+                return true;
+        case FIELD_REPLACE:
+                if (!parse_enum_field(L, s, v, replace_names, ELEMENTSOF(replace_names), &i))
+                        return false;
+                a->replace = (enum file_replace)i;
+                return true;
+        default:
+                break;
+        }
+        free(*(char **)field);
+        *(char **)field = xstrdup(v);
+        return true;
+}
+
+static const struct field *find_field(const struct field *fields, const char *key)
+{
+        for (const struct field *f = fields; f->key; f++)
+                if (strcmp(f->key, key) == 0)
+                        return f;
+        return NULL;
+}
+
+/* A condition's patterns: one string or an array/list of strings. */
+static bool parse_patterns(struct loader *L, config_setting_t *s, enum cond_kind kind, struct strv *out)
+{
+        int n = config_setting_is_scalar(s) ? 1 : config_setting_length(s);
+        bool ok = true;
+
+        if (config_setting_type(s) == CONFIG_TYPE_GROUP || (!config_setting_is_aggregate(s) &&
+                                                            config_setting_type(s) != CONFIG_TYPE_STRING)) {
+                problem(L, line_of(s), "%s must be a string or a list of strings",
+                        config_setting_name(s));
+                return false;
+        }
+        for (int i = 0; i < n; i++) {
+                config_setting_t *e = config_setting_is_scalar(s) ? s : config_setting_get_elem(s, (unsigned)i);
+                const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+                const char *why;
+
+                if (!v) {
+                        problem(L, line_of(e), "%s: every pattern must be a string",
+                                config_setting_name(s));
+                        ok = false;
+                        continue;
+                }
+                why = cond_pattern_problem(kind, v);
+                if (why) {
+                        problem(L, line_of(e), "%s: \"%s\": %s", config_setting_name(s), v, why);
+                        ok = false;
+                        continue;
+                }
+                strv_push_copy(out, v);
+        }
+        return ok;
+}
+
+static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c)
+{
+        bool ok = true;
+
+        if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+                problem(L, line_of(s), "when must be a group { ... }");
+                return false;
+        }
+        for (int i = 0; i < config_setting_length(s); i++) {
+                config_setting_t *k = config_setting_get_elem(s, (unsigned)i);
+                const char *key = config_setting_name(k);
+                enum cond_kind kind;
+                bool neg;
+
+                if (strcmp(key, "shell") == 0) {
+                        if (config_setting_type(k) != CONFIG_TYPE_BOOL) {
+                                problem(L, line_of(k), "shell must be true or false");
+                                ok = false;
+                        } else
+                                c->see_through_shell = config_setting_get_bool(k);
+                        continue;
+                }
+                if (!cond_kind_from_key(key, &kind, &neg)) {
+                        problem(L, line_of(k), "unknown condition \"%s\"", key);
+                        ok = false;
+                        continue;
+                }
+                if (neg)
+                        c->has_neg[kind] = true;
+                else
+                        c->has_pos[kind] = true;
+                ok &= parse_patterns(L, k, kind, neg ? &c->neg[kind] : &c->pos[kind]);
+        }
+        return ok;
+}
+
+static bool parse_action_kind(struct loader *L, config_setting_t *s, enum action_kind *kind)
+{
+        config_setting_t *t = config_setting_get_member(s, "type");
+        const char *v;
+
+        if (!t) {
+                problem(L, line_of(s), "action has no type (one of tmpfs, bind, cgroup, mkdir, file)");
+                return false;
+        }
+        v = want_string(L, t);
+        if (!v)
+                return false;
+        for (int k = 0; k < _ACTION_KIND_MAX; k++)
+                if (strcmp(v, action_kinds[k].name) == 0) {
+                        *kind = (enum action_kind)k;
+                        return true;
+                }
+        problem(L, line_of(t), "unknown action \"%s\"", v);
+        return false;
+}
+
+static bool parse_action(struct loader *L, config_setting_t *s, struct action *a)
+{
+        const struct field *fields;
+        bool ok = true;
+
+        a->line = line_of(s);
+        a->when.see_through_shell = -1;
+        if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+                problem(L, line_of(s), "each action must be a group { type = ...; }");
+                return false;
+        }
+        if (!parse_action_kind(L, s, &a->kind))
+                return false;
+        fields = action_kinds[a->kind].fields;
+        action_kinds[a->kind].defaults(a);
+        for (int i = 0; i < config_setting_length(s); i++) {
+                config_setting_t *k = config_setting_get_elem(s, (unsigned)i);
+                const char *key = config_setting_name(k);
+                const struct field *f;
+
+                if (strcmp(key, "type") == 0)
+                        continue;
+                f = find_field(fields, key);
+                if (!f) {
+                        problem(L, line_of(k), "unknown key \"%s\" for action %s", key,
+                                action_kinds[a->kind].name);
+                        ok = false;
+                        continue;
+                }
+                ok &= parse_field(L, f, k, a);
+        }
+        for (const struct field *f = fields; f->key; f++)
+                if (f->required && !config_setting_get_member(s, f->key)) {
+                        problem(L, a->line, "action %s needs \"%s\"",
+                                action_kinds[a->kind].name, f->key);
+                        ok = false;
+                }
+        return ok;
+}
+
+static bool parse_actions(struct loader *L, config_setting_t *s, struct plan *p)
+{
+        int n;
+        bool ok = true;
+
+        if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+                problem(L, line_of(s), "actions must be a list ( {...}, {...} )");
+                return false;
+        }
+        n = config_setting_length(s);
+        p->actions = calloc((size_t)n + 1, sizeof(*p->actions));
+        if (!p->actions)
+                abort();
+        for (int i = 0; i < n; i++) {
+                ok &= parse_action(L, config_setting_get_elem(s, (unsigned)i), &p->actions[i]);
+                p->n_actions++;
+        }
+        return ok;
+}
+
+static bool parse_version(struct loader *L, config_setting_t *s, struct plan *p)
+{
+        int t = config_setting_type(s);
+
+        if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+                problem(L, line_of(s), "version must be an integer");
+                return false;
+        }
+        p->version = config_setting_get_int(s);
+        if (p->version != PLAN_FORMAT_VERSION) {
+                problem(L, line_of(s), "unsupported plan format version %d (this build reads %d)", p->version, PLAN_FORMAT_VERSION);
+                return false;
+        }
+        return true;
+}
+
+static bool parse_top(struct loader *L, config_setting_t *root, struct plan *p)
+{
+        bool ok = true, have_version = false, have_actions = false;
+
+        for (int i = 0; i < config_setting_length(root); i++) {
+                config_setting_t *k = config_setting_get_elem(root, (unsigned)i);
+                const char *key = config_setting_name(k);
+
+                if (strcmp(key, "version") == 0) {
+                        have_version = true;
+                        ok &= parse_version(L, k, p);
+                } else if (strcmp(key, "name") == 0) {
+                        const char *v = want_string(L, k);
+
+                        if (v) {
+                                free(p->name);
+                                p->name = xstrdup(v);
+                        }
+                        ok &= v != NULL;
+                } else if (strcmp(key, "when") == 0) {
+                        p->when_line = line_of(k);
+                        ok &= parse_when(L, k, &p->when);
+                } else if (strcmp(key, "actions") == 0) {
+                        have_actions = true;
+                        ok &= parse_actions(L, k, p);
+                } else {
+                        problem(L, line_of(k), "unknown key \"%s\"", key);
+                        ok = false;
+                }
+        }
+        if (!have_version)
+                problem(L, 1, "missing \"version = %d;\"", PLAN_FORMAT_VERSION);
+        if (!have_actions)
+                problem(L, 1, "missing \"actions = ( ... );\"");
+        return ok && have_version && have_actions;
+}
+
+/* libconfig would open @include files relative to the working directory: refuse them. */
+static bool refuse_includes(struct loader *L, const char *text)
+{
+        int line = 1;
+
+        for (const char *p = text; *p; line++) {
+                const char *s = p + strspn(p, " \t");
+                const char *nl = strchr(p, '\n');
+
+                if (strncmp(s, "@include", 8) == 0) {
+                        problem(L, line, "@include is not allowed in plans");
+                        return false;
+                }
+                if (!nl)
+                        break;
+                p = nl + 1;
+        }
+        return true;
+}
+
+static char *plan_default_name(const char *path)
+{
+        const char *b = strrchr(path, '/');
+        const char *dot;
+
+        b = b ? b + 1 : path;
+        dot = strrchr(b, '.');
+        return dot && dot != b ? strndup(b, (size_t)(dot - b)) : xstrdup(b);
+}
+
+int plan_load_string(const char *text, size_t len, const char *path, struct plan *p, struct diag *d)
+{
+        struct loader L = { .file = path, .d = d };
+        unsigned before = d->n;
+        config_t cfg;
+
+        memset(p, 0, sizeof(*p));
+        p->file = xstrdup(path);
+        p->when.see_through_shell = -1;
+        if (strlen(text) != len) {
+                problem(&L, 1, "contains a NUL byte");
+                return -EINVAL;
+        }
+        if (!refuse_includes(&L, text))
+                return -EINVAL;
+        config_init(&cfg);
+        if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+                problem(&L, config_error_line(&cfg), "%s", config_error_text(&cfg));
+                config_destroy(&cfg);
+                return -EINVAL;
+        }
+        parse_top(&L, config_root_setting(&cfg), p);
+        config_destroy(&cfg);
+        if (!p->name)
+                p->name = plan_default_name(path);
+        return d->n > before ? -EINVAL : 0;
+}
+
+int plan_load(const char *path, struct plan *p, struct diag *d)
+{
+        _cleanup_free_ char *text = NULL;
+        struct error e = { 0 };
+        size_t len = 0;
+
+        memset(p, 0, sizeof(*p));
+        if (read_file_capped(AT_FDCWD, path, PLAN_MAX_BYTES, &text, &len, &e) < 0) {
+                diag_add(d, "%s", e.msg);
+                p->file = xstrdup(path);
+                return e.code;
+        }
+        return plan_load_string(text, len, path, p, d);
+}
+
+static void action_free(struct action *a)
+{
+        free(a->name);
+        cond_free(&a->when);
+        free(a->target);
+        free(a->source);
+        free(a->options);
+        free(a->content);
+}
+
+void plan_free(struct plan *p)
+{
+        for (size_t i = 0; i < p->n_actions; i++)
+                action_free(&p->actions[i]);
+        free(p->actions);
+        cond_free(&p->when);
+        free(p->file);
+        free(p->name);
+        memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: MIT */
+#include "resolve.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mount.h>
+
+#include "vars.h"
+
+struct resolver {
+        const struct spec *spec;
+        const struct state *state;
+        struct kvlist annotations;        /* config.json's, then the state's on top */
+        const char **mount_dests;
+        struct var_ctx vars;
+        struct cond_input cin;
+        struct resolution *out;
+        size_t cap;
+};
+
+static struct op *resolver_new_op(struct resolver *R, const struct plan *p, const struct action *a)
+{
+        struct resolution *out = R->out;
+        struct op *op;
+
+        if (out->n_ops == R->cap) {
+                R->cap = R->cap ? 2 * R->cap : 16;
+                out->ops = realloc(out->ops, R->cap * sizeof(*out->ops));
+                if (!out->ops)
+                        abort();
+        }
+        op = &out->ops[out->n_ops++];
+        memset(op, 0, sizeof(*op));
+        op->plan = p;
+        op->action = a;
+        op->kind = a->kind;
+        return op;
+}
+
+static int expand(struct resolver *R, const struct plan *p, const struct action *a, const char *what,
+                  const char *tmpl, char **out, struct error *e)
+{
+        int r = vars_expand(tmpl, &R->vars, out, e);
+
+        if (r < 0)
+                return error_wrap(e, "%s:%d: %s: ", p->file, a->line, what);
+        return 0;
+}
+
+/* Variables may carry anything; a path must still be a clean absolute path after expansion. */
+static int expand_path(struct resolver *R, const struct plan *p, const struct action *a, const char *what,
+                       const char *tmpl, char **out, struct error *e)
+{
+        int r = expand(R, p, a, what, tmpl, out, e);
+
+        if (r < 0)
+                return r;
+        if (!path_is_normalized_absolute(*out)) {
+                r = error_set(e, -EINVAL, "%s:%d: %s \"%s\" is not an absolute, normalized path after expansion",
+                              p->file, a->line, what, *out);
+                free(*out);
+                *out = NULL;
+        }
+        return r;
+}
+
+static void collect_keep(struct resolver *R, struct op *op)
+{
+        for (size_t i = 0; i < R->spec->n_mounts; i++) {
+                const char *d = R->spec->mounts[i].destination;
+
+                if (path_is_below(d, op->target, false) && !strv_contains(&op->keep, d))
+                        strv_push_copy(&op->keep, d);
+        }
+}
+
+static int resolve_action(struct resolver *R, const struct plan *p, const struct action *a,
+                          struct op *op, struct error *e)
+{
+        int r;
+
+        if ((r = expand_path(R, p, a, "target", a->target, &op->target, e)) < 0)
+                return r;
+        op->host_path = path_join(R->out->rootfs, op->target);
+        switch (a->kind) {
+        case ACTION_TMPFS:
+                if ((r = mountopt_parse(a->options, MOUNTOPT_TMPFS, &op->opts, e)) < 0)
+                        return error_wrap(e, "%s:%d: options: ", p->file, a->line);
+                if (a->keep_submounts)
+                        collect_keep(R, op);
+                break;
+        case ACTION_BIND:
+                if ((r = mountopt_parse(a->options, MOUNTOPT_BIND, &op->opts, e)) < 0)
+                        return error_wrap(e, "%s:%d: options: ", p->file, a->line);
+                if (a->readonly)
+                        op->opts.flags |= MS_RDONLY;
+                if ((r = expand_path(R, p, a, "source", a->source, &op->source, e)) < 0)
+                        return r;
+                break;
+        case ACTION_CGROUP:
+                op->cgroupns_private = R->spec->cgroupns_private;
+                op->cgroups_path = xstrdup(R->spec->cgroups_path ? R->spec->cgroups_path : "");
+                break;
+        case ACTION_FILE:
+                if ((r = expand(R, p, a, "content", a->content, &op->content, e)) < 0)
+                        return r;
+                op->content_len = strlen(op->content);
+                break;
+        case ACTION_MKDIR:
+        default:
+                break;
+        }
+        return 0;
+}
+
+static int resolve_plan(struct resolver *R, const struct plan *p, struct plan_result *pr, struct error *e)
+{
+        pr->plan = p;
+        pr->first_op = R->out->n_ops;
+        pr->applies = cond_eval(&p->when, &R->cin, &pr->why);
+        if (!pr->applies)
+                return 0;
+        for (size_t i = 0; i < p->n_actions; i++) {
+                const struct action *a = &p->actions[i];
+                struct op *op = resolver_new_op(R, p, a);
+                int r;
+
+                op->skipped = !cond_eval(&a->when, &R->cin, &op->why);
+                if (!op->skipped && cond_is_empty(&a->when)) {
+                        free(op->why);
+                        op->why = NULL;
+                }
+                r = resolve_action(R, p, a, op, e);
+                pr->n_ops++;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void resolver_init(struct resolver *R, const struct spec *spec, const struct state *state,
+                          const char *stage, struct resolution *out)
+{
+        memset(R, 0, sizeof(*R));
+        R->spec = spec;
+        R->state = state;
+        R->out = out;
+        for (size_t i = 0; i < spec->annotations.n; i++)
+                kvlist_set(&R->annotations, spec->annotations.v[i].key, spec->annotations.v[i].value);
+        for (size_t i = 0; i < state->annotations.n; i++)
+                kvlist_set(&R->annotations, state->annotations.v[i].key, state->annotations.v[i].value);
+        R->mount_dests = xmalloc((spec->n_mounts + 1) * sizeof(char *));
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                R->mount_dests[i] = spec->mounts[i].destination;
+        out->rootfs = xstrdup(spec->root_path);
+        out->id = xstrdup(state->id);
+        out->stage = xstrdup(stage);
+        machine_id_from_container_id(state->id, out->machine_id);
+        R->vars = (struct var_ctx){
+                .id = state->id, .machine_id = out->machine_id, .bundle = state->bundle,
+                .rootfs = out->rootfs, .hostname = spec->hostname, .stage = stage,
+                .pid = state->pid, .env = &spec->env, .annotations = &R->annotations,
+        };
+        R->cin = (struct cond_input){
+                .args = &spec->args, .env = &spec->env, .annotations = &R->annotations,
+                .mounts = R->mount_dests, .n_mounts = spec->n_mounts, .stage = stage,
+        };
+}
+
+int resolve_plans(const struct plan *plans, size_t n_plans, const struct spec *spec,
+                  const struct state *state, const char *stage, struct resolution *out,
+                  struct error *e)
+{
+        struct resolver R;
+        int r = 0;
+
+        memset(out, 0, sizeof(*out));
+        resolver_init(&R, spec, state, stage, out);
+        out->plans = calloc(n_plans + 1, sizeof(*out->plans));
+        if (!out->plans)
+                abort();
+        for (size_t i = 0; i < n_plans && r >= 0; i++) {
+                r = resolve_plan(&R, &plans[i], &out->plans[i], e);
+                out->n_plans++;
+        }
+        kvlist_free(&R.annotations);
+        free(R.mount_dests);
+        if (r < 0)
+                resolution_free(out);
+        return r;
+}
+
+size_t resolution_active_ops(const struct resolution *r)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < r->n_ops; i++)
+                n += !r->ops[i].skipped;
+        return n;
+}
+
+void resolution_free(struct resolution *r)
+{
+        for (size_t i = 0; i < r->n_ops; i++) {
+                struct op *op = &r->ops[i];
+
+                free(op->why);
+                free(op->target);
+                free(op->host_path);
+                free(op->source);
+                mountopt_free(&op->opts);
+                strv_free(&op->keep);
+                free(op->content);
+                free(op->cgroups_path);
+        }
+        free(r->ops);
+        for (size_t i = 0; i < r->n_plans; i++)
+                free(r->plans[i].why);
+        free(r->plans);
+        free(r->rootfs);
+        free(r->id);
+        free(r->stage);
+        memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+#include "spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include "json.h"
+
+/* Collapses "//", "/./" and a trailing slash, so "/tmp/" and "/tmp" compare equal. */
+static char *spec_clean_path(const char *p)
+{
+        char *out = xmalloc(strlen(p) + 2), *o = out;
+
+        for (const char *c = p; *c; ) {
+                const char *next = strchrnul(c, '/');
+                size_t n = (size_t)(next - c);
+
+                if (n > 0 && !(n == 1 && c[0] == '.')) {
+                        *o++ = '/';
+                        memcpy(o, c, n);
+                        o += n;
+                }
+                c = *next ? next + 1 : next;
+        }
+        if (o == out)
+                *o++ = '/';
+        *o = '\0';
+        return out;
+}
+
+static int spec_parse_root(json_t *root, const char *what, const char *bundle,
+                           struct spec *s, struct error *e)
+{
+        json_t *r = NULL, *ro;
+        const char *path = NULL;
+        int ret;
+
+        if ((ret = json_get_object(root, "root", what, "", &r, e)) < 0)
+                return ret;
+        if (r && (ret = json_get_string(r, "path", what, "root.", &path, e)) < 0)
+                return ret;
+        if (!path || !*path)
+                return error_set(e, -EINVAL, "%s: root.path is missing", what);
+        ro = r ? json_object_get(r, "readonly") : NULL;
+        if (ro && !json_is_null(ro) && !json_is_boolean(ro))
+                return error_set(e, -EINVAL, "%s: root.readonly must be a boolean", what);
+        s->root_readonly = ro && json_is_true(ro);
+        if (path[0] == '/')
+                s->root_path = spec_clean_path(path);
+        else {
+                _cleanup_free_ char *joined = path_join(bundle, path);
+
+                s->root_path = spec_clean_path(joined);
+        }
+        return 0;
+}
+
+static int spec_parse_strings(json_t *arr, const char *what, const char *name,
+                              struct strv *out, struct error *e)
+{
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(arr, i, v) {
+                if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
+                        return error_set(e, -EINVAL, "%s: %s[%zu] must be a string", what, name, i);
+                strv_push_copy(out, json_string_value(v));
+        }
+        return 0;
+}
+
+static int spec_parse_process(json_t *root, const char *what, struct spec *s, struct error *e)
+{
+        json_t *proc = NULL, *args = NULL, *env = NULL;
+        struct strv envv = { 0 };
+        int r;
+
+        if ((r = json_get_object(root, "process", what, "", &proc, e)) < 0 || !proc)
+                return r;
+        if ((r = json_get_array(proc, "args", what, "process.", &args, e)) < 0 ||
+            (r = json_get_array(proc, "env", what, "process.", &env, e)) < 0)
+                return r;
+        if (args && (r = spec_parse_strings(args, what, "process.args", &s->args, e)) < 0)
+                return r;
+        if (env && (r = spec_parse_strings(env, what, "process.env", &envv, e)) < 0)
+                goto out;
+        for (size_t i = 0; i < envv.n; i++) {
+                char *eq = strchr(envv.v[i], '=');
+
+                /* An entry without '=' is malformed; runtimes ignore it and so do we. */
+                if (!eq || eq == envv.v[i])
+                        continue;
+                *eq = '\0';
+                kvlist_set(&s->env, envv.v[i], eq + 1);
+        }
+out:
+        strv_free(&envv);
+        return r;
+}
+
+static int spec_parse_mounts(json_t *root, const char *what, struct spec *s, struct error *e)
+{
+        json_t *mounts = NULL, *m;
+        size_t i;
+        int r;
+
+        if ((r = json_get_array(root, "mounts", what, "", &mounts, e)) < 0 || !mounts)
+                return r;
+        s->mounts = calloc(json_array_size(mounts) + 1, sizeof(*s->mounts));
+        if (!s->mounts)
+                return error_set(e, -ENOMEM, "out of memory");
+        json_array_foreach(mounts, i, m) {
+                const char *dest = NULL, *type = NULL, *src = NULL;
+                char path[32];
+
+                snprintf(path, sizeof(path), "mounts[%zu].", i);
+                if (!json_is_object(m))
+                        return error_set(e, -EINVAL, "%s: mounts[%zu] must be an object", what, i);
+                if ((r = json_get_string(m, "destination", what, path, &dest, e)) < 0 ||
+                    (r = json_get_string(m, "type", what, path, &type, e)) < 0 ||
+                    (r = json_get_string(m, "source", what, path, &src, e)) < 0)
+                        return r;
+                if (!dest || !*dest)
+                        return error_set(e, -EINVAL, "%s: mounts[%zu] has no destination", what, i);
+                s->mounts[s->n_mounts].destination = spec_clean_path(dest);
+                s->mounts[s->n_mounts].type = xstrdup(type ? type : "");
+                s->mounts[s->n_mounts].source = xstrdup(src ? src : "");
+                s->n_mounts++;
+        }
+        return 0;
+}
+
+static int spec_parse_linux(json_t *root, const char *what, struct spec *s, struct error *e)
+{
+        json_t *linux_ = NULL, *ns = NULL, *n;
+        const char *cgpath = NULL;
+        size_t i;
+        int r;
+
+        if ((r = json_get_object(root, "linux", what, "", &linux_, e)) < 0 || !linux_)
+                return r;
+        if ((r = json_get_string(linux_, "cgroupsPath", what, "linux.", &cgpath, e)) < 0 ||
+            (r = json_get_array(linux_, "namespaces", what, "linux.", &ns, e)) < 0)
+                return r;
+        if (cgpath)
+                s->cgroups_path = xstrdup(cgpath);
+        if (!ns)
+                return 0;
+        json_array_foreach(ns, i, n) {
+                const char *type = NULL, *path = NULL;
+                char p[40];
+
+                snprintf(p, sizeof(p), "linux.namespaces[%zu].", i);
+                if (!json_is_object(n))
+                        return error_set(e, -EINVAL, "%s: linux.namespaces[%zu] must be an object", what, i);
+                if ((r = json_get_string(n, "type", what, p, &type, e)) < 0 ||
+                    (r = json_get_string(n, "path", what, p, &path, e)) < 0)
+                        return r;
+                if (type && strcmp(type, "cgroup") == 0) {
+                        s->cgroupns_private = !path || !*path;
+                        s->cgroupns_joined = path && *path;
+                }
+        }
+        return 0;
+}
+
+int spec_parse(const char *buf, size_t len, const char *what, const char *bundle,
+               struct spec *s, struct error *e)
+{
+        _cleanup_json_ json_t *root = NULL;
+        const char *hostname = NULL;
+        int r;
+
+        memset(s, 0, sizeof(*s));
+        r = json_parse_strict(buf, len, what, &root, e);
+        if (r < 0)
+                return r;
+        if ((r = spec_parse_root(root, what, bundle, s, e)) < 0 ||
+            (r = spec_parse_process(root, what, s, e)) < 0 ||
+            (r = json_get_string(root, "hostname", what, "", &hostname, e)) < 0 ||
+            (r = json_get_string_map(root, "annotations", what, "", &s->annotations, e)) < 0 ||
+            (r = spec_parse_mounts(root, what, s, e)) < 0 ||
+            (r = spec_parse_linux(root, what, s, e)) < 0) {
+                spec_free(s);
+                return r;
+        }
+        s->hostname = xstrdup(hostname ? hostname : "");
+        return 0;
+}
+
+int spec_load(const char *bundle, struct spec *s, struct error *e)
+{
+        _cleanup_free_ char *path = path_join(bundle, "config.json");
+        _cleanup_free_ char *buf = NULL;
+        size_t len = 0;
+        int r;
+
+        r = read_file_capped(AT_FDCWD, path, SPEC_MAX_BYTES, &buf, &len, e);
+        if (r < 0)
+                return r;
+        return spec_parse(buf, len, path, bundle, s, e);
+}
+
+void spec_free(struct spec *s)
+{
+        free(s->root_path);
+        strv_free(&s->args);
+        kvlist_free(&s->env);
+        free(s->hostname);
+        kvlist_free(&s->annotations);
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                free(s->mounts[i].destination);
+                free(s->mounts[i].type);
+                free(s->mounts[i].source);
+        }
+        free(s->mounts);
+        free(s->cgroups_path);
+        memset(s, 0, sizeof(*s));
+}
+
+bool spec_mounts_at(const struct spec *s, const char *dest)
+{
+        for (size_t i = 0; i < s->n_mounts; i++)
+                if (strcmp(s->mounts[i].destination, dest) == 0)
+                        return true;
+        return false;
+}

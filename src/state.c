@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#include "state.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+
+#include "json.h"
+
+static int state_get_pid(json_t *root, const char *what, int *pid, struct error *e)
+{
+        json_t *v = json_object_get(root, "pid");
+        json_int_t p;
+
+        if (!v || json_is_null(v))
+                return 0;
+        if (!json_is_integer(v))
+                return error_set(e, -EINVAL, "%s: pid must be an integer", what);
+        p = json_integer_value(v);
+        if (p < 0 || p > INT_MAX)
+                return error_set(e, -EINVAL, "%s: pid %lld out of range", what, (long long)p);
+        *pid = (int)p;
+        return 0;
+}
+
+/* The id ends up in paths and file contents; runc allows only these characters. */
+static bool state_id_is_sane(const char *id)
+{
+        return strlen(id) <= 1024 &&
+               strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") == strlen(id);
+}
+
+int state_parse(const char *buf, size_t len, const char *what, struct state *s, struct error *e)
+{
+        _cleanup_json_ json_t *root = NULL;
+        const char *ver = NULL, *id = NULL, *status = NULL, *bundle = NULL;
+        int r;
+
+        memset(s, 0, sizeof(*s));
+        r = json_parse_strict(buf, len, what, &root, e);
+        if (r < 0)
+                return r;
+        if ((r = json_get_string(root, "ociVersion", what, "", &ver, e)) < 0 ||
+            (r = json_get_string(root, "id", what, "", &id, e)) < 0 ||
+            (r = json_get_string(root, "status", what, "", &status, e)) < 0 ||
+            (r = json_get_string(root, "bundle", what, "", &bundle, e)) < 0 ||
+            (r = state_get_pid(root, what, &s->pid, e)) < 0 ||
+            (r = json_get_string_map(root, "annotations", what, "", &s->annotations, e)) < 0)
+                goto fail;
+        if (!id || !*id) {
+                r = error_set(e, -EINVAL, "%s: state has no container id", what);
+                goto fail;
+        }
+        if (!state_id_is_sane(id)) {
+                r = error_set(e, -EINVAL, "%s: container id \"%.64s\" has characters outside [A-Za-z0-9_.+-]", what, id);
+                goto fail;
+        }
+        if (!bundle || bundle[0] != '/') {
+                r = error_set(e, -EINVAL, "%s: state has no absolute bundle path", what);
+                goto fail;
+        }
+        s->oci_version = xstrdup(ver ? ver : "");
+        s->id = xstrdup(id);
+        s->status = xstrdup(status ? status : "");
+        s->bundle = xstrdup(bundle);
+        return 0;
+fail:
+        state_free(s);
+        return r;
+}
+
+void state_free(struct state *s)
+{
+        free(s->oci_version);
+        free(s->id);
+        free(s->status);
+        free(s->bundle);
+        kvlist_free(&s->annotations);
+        memset(s, 0, sizeof(*s));
+}

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/* Cleanup attributes, after systemd's _cleanup_free_ and friends. */
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd) { if (*fd >= 0) close(*fd); }
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+/* Hands ownership out of a cleanup variable. */
+#define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define TAKE_FD(fd) ({ int _fd = (fd); (fd) = -1; _fd; })
+
+#define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A growable NULL-terminated string vector. */
+struct strv {
+        char **v;
+        size_t n;
+};
+
+int strv_push(struct strv *s, char *owned);        /* takes ownership, even on failure */
+int strv_push_copy(struct strv *s, const char *str);
+void strv_free(struct strv *s);
+bool strv_contains(const struct strv *s, const char *str);
+
+/* Reads all of fd, refusing more than max bytes; result is NUL-terminated. */
+int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what);
+int read_file_capped(int dirfd, const char *path, size_t max, char **out, size_t *len,
+                     struct error *e);
+
+/*
+ * An absolute path with no ".", ".." or empty components and no trailing slash
+ * ("/" itself is allowed). Everything the plan names inside the container must be
+ * one, so that a plan cannot point outside what it means to name.
+ */
+bool path_is_normalized_absolute(const char *p);
+
+/* Is child equal to or below parent (both normalized absolute)? */
+bool path_is_below(const char *child, const char *parent, bool or_equal);
+
+/* Joins two paths with one slash between them. */
+char *path_join(const char *a, const char *b);
+
+/* Parses an octal mode string ("0755", "1777"); refuses anything above 07777. */
+int parse_mode(const char *s, unsigned *mode);
+
+/* Exits on allocation failure: there is nothing sensible a hook can do without memory. */
+void *xmalloc(size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An ordered list of key/value pairs (annotations, environment). */
+struct kv {
+        char *key;
+        char *value;
+};
+
+struct kvlist {
+        struct kv *v;
+        size_t n;
+};
+
+void kvlist_set(struct kvlist *l, const char *key, const char *value);   /* replaces */
+const char *kvlist_get(const struct kvlist *l, const char *key);
+void kvlist_free(struct kvlist *l);

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+#include "tap.h"
+#include "plan.h"
+
+static int load(const char *text, struct plan *p, struct diag *d)
+{
+        diag_free(d);
+        plan_free(p);
+        return plan_load_string(text, strlen(text), "t.conf", p, d);
+}
+
+int main(void)
+{
+        struct plan p = { 0 };
+        struct diag d = { 0 };
+
+        ok(load("version = 1; actions = ( { type = \"tmpfs\"; target = \"/run\"; } );", &p, &d) == 0,
+           "minimal plan");
+        ok(p.n_actions == 1 && p.actions[0].kind == ACTION_TMPFS && p.actions[0].keep_submounts, "defaults");
+        is_str(p.name, "t", "name defaults to the file's base name");
+
+        ok(load("version = 1;\nactions = (\n { type = \"tmpf\"; target = \"/run\"; } );", &p, &d) < 0, "unknown action");
+        is_str(d.msgs[0], "t.conf:3: unknown action \"tmpf\"", "message with line");
+
+        ok(load("version = 1; actions = ( { type = \"mkdir\"; target = \"/a\"; mode = 755; } );", &p, &d) < 0,
+           "integer mode refused");
+        ok(load("version = 1; actions = ( { type = \"mkdir\"; target = \"/a\"; mode = \"77777\"; } );", &p, &d) < 0,
+           "absurd mode refused");
+        ok(load("version = 1; actions = ( { type = \"mkdir\"; target = \"a/b\"; } );", &p, &d) < 0, "relative target");
+        ok(load("version = 1; actions = ( { type = \"mkdir\"; target = \"/a/../b\"; } );", &p, &d) < 0, ".. target");
+        ok(load("version = 1; actions = ( { type = \"file\"; target = \"/a\"; content = \"${bogus}\"; } );", &p, &d) < 0,
+           "unknown variable: %s", d.n ? d.msgs[0] : "");
+        ok(load("version = 1; actions = ( { type = \"file\"; target = \"/a\"; } );", &p, &d) < 0, "missing content");
+        ok(load("version = 1; bogus = 1; actions = ();", &p, &d) < 0, "unknown top-level key");
+        ok(load("version = 2; actions = ();", &p, &d) < 0, "future version");
+        ok(load("actions = ();", &p, &d) < 0, "missing version");
+        ok(load("version = 1; actions = ( { type = \"mkdir\"; target = \"/a\"; colour = \"x\"; } );", &p, &d) < 0,
+           "unknown action key");
+        ok(load("version = 1; when = { command_nope = \"x\"; }; actions = ();", &p, &d) < 0, "unknown condition");
+        ok(load("@include \"/etc/passwd\"\nversion = 1; actions = ();", &p, &d) < 0, "@include refused");
+        ok(load("version = 1 actions = ();", &p, &d) < 0 && strstr(d.msgs[0], "t.conf:1:"), "syntax error: %s",
+           d.msgs[0]);
+        ok(load("version = 1; actions = (\n{ type = \"tmpf\"; },\n{ type = \"mkdir\"; target = \"x\"; } );", &p, &d) < 0 &&
+           d.n == 2, "every problem collected (%u)", d.n);
+        plan_free(&p);
+        diag_free(&d);
+        return tap_done();
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+#include "tap.h"
+#include "mountopt.h"
+#include "util.h"
+
+#include <sys/mount.h>
+
+static void test_paths(void)
+{
+        ok(path_is_normalized_absolute("/"), "/ is normalized");
+        ok(path_is_normalized_absolute("/run/lock"), "/run/lock is normalized");
+        ok(!path_is_normalized_absolute("run"), "relative refused");
+        ok(!path_is_normalized_absolute("/run/"), "trailing slash refused");
+        ok(!path_is_normalized_absolute("/run//lock"), "empty component refused");
+        ok(!path_is_normalized_absolute("/run/../etc"), ".. refused");
+        ok(!path_is_normalized_absolute("/./run"), ". refused");
+        ok(!path_is_normalized_absolute(""), "empty refused");
+        ok(path_is_normalized_absolute("/a..b/.c"), "dots inside names are fine");
+        ok(path_is_below("/run/x", "/run", false), "/run/x below /run");
+        ok(!path_is_below("/runner", "/run", false), "/runner not below /run");
+        ok(!path_is_below("/run", "/run", false), "/run not strictly below itself");
+        ok(path_is_below("/run", "/run", true), "/run below-or-equal itself");
+        ok(path_is_below("/x", "/", false), "everything below /");
+}
+
+static void test_modes(void)
+{
+        unsigned m = 0;
+
+        ok(parse_mode("0755", &m) == 0 && m == 0755, "0755");
+        ok(parse_mode("1777", &m) == 0 && m == 01777, "1777");
+        ok(parse_mode("7777", &m) == 0 && m == 07777, "7777 is the largest");
+        ok(parse_mode("10000", &m) < 0, "10000 refused");
+        ok(parse_mode("0789", &m) < 0, "non-octal refused");
+        ok(parse_mode("", &m) < 0, "empty refused");
+        ok(parse_mode("-1", &m) < 0, "negative refused");
+}
+
+static void test_mountopts(void)
+{
+        struct mountopt mo;
+        struct error e = { 0 };
+
+        ok(mountopt_parse("nosuid,nodev,mode=755,size=64m", MOUNTOPT_TMPFS, &mo, &e) == 0 &&
+           mo.flags == (MS_NOSUID | MS_NODEV) && strcmp(mo.data, "mode=755,size=64m") == 0,
+           "tmpfs options split into flags and data");
+        mountopt_free(&mo);
+        ok(mountopt_parse("tmpf", MOUNTOPT_TMPFS, &mo, &e) < 0 && strstr(e.msg, "tmpf"),
+           "unknown tmpfs option refused: %s", e.msg);
+        ok(mountopt_parse("mode=99999", MOUNTOPT_TMPFS, &mo, &e) < 0, "absurd tmpfs mode refused");
+        ok(mountopt_parse("bind", MOUNTOPT_TMPFS, &mo, &e) < 0, "bind flag refused: %s", e.msg);
+        ok(mountopt_parse("size=1m", MOUNTOPT_BIND, &mo, &e) < 0, "data on a bind refused");
+        ok(mountopt_parse("ro,nosuid", MOUNTOPT_BIND, &mo, &e) == 0 && mo.flags == (MS_RDONLY | MS_NOSUID),
+           "bind flags");
+        mountopt_free(&mo);
+        ok(mountopt_parse("noauto", MOUNTOPT_TMPFS, &mo, &e) < 0, "userspace option refused: %s", e.msg);
+}
+
+static void test_kvlist(void)
+{
+        struct kvlist l = { 0 };
+
+        kvlist_set(&l, "a", "1");
+        kvlist_set(&l, "b", "2");
+        kvlist_set(&l, "a", "3");
+        ok(l.n == 2, "kvlist replaces");
+        is_str(kvlist_get(&l, "a"), "3", "kvlist get");
+        ok(kvlist_get(&l, "c") == NULL, "kvlist missing");
+        kvlist_free(&l);
+}
+
+int main(void)
+{
+        test_paths();
+        test_modes();
+        test_mountopts();
+        test_kvlist();
+        return tap_done();
+}
