@@ -204,9 +204,10 @@ static bool eval_pos(enum cond_kind k, const struct strv *pats, const struct con
                 }
         }
         if (any) {
-                *why = xasprintf("%s \"%s\" matches none of the %zu pattern(s) of %s",
-                                 k == COND_COMMAND ? "command" : "stage", k == COND_COMMAND ? cmd : in->stage,
-                                 pats->n, cond_names[k]);
+                _cleanup_free_ char *list = strv_join(pats, ", ");
+
+                *why = xasprintf("%s \"%s\" matches none of: %s", cond_names[k],
+                                 k == COND_COMMAND ? cmd : in->stage, list);
                 return false;
         }
         *why = xasprintf("%s: all %zu hold", cond_names[k], pats->n);

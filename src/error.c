@@ -75,7 +75,9 @@ void diag_add(struct diag *d, const char *fmt, ...)
 
 void diag_free(struct diag *d)
 {
-        for (unsigned i = 0; i < d->n && i < DIAG_MAX; i++)
+        for (unsigned i = 0; i < d->n && i < DIAG_MAX; i++) {
                 free(d->msgs[i]);
+                d->msgs[i] = NULL;
+        }
         d->n = 0;
 }

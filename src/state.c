@@ -55,8 +55,12 @@ int state_parse(const char *buf, size_t len, const char *what, struct state *s, 
                 r = error_set(e, -EINVAL, "%s: container id \"%.64s\" has characters outside [A-Za-z0-9_.+-]", what, id);
                 goto fail;
         }
-        if (!bundle || bundle[0] != '/') {
-                r = error_set(e, -EINVAL, "%s: state has no absolute bundle path", what);
+        if (!bundle || !*bundle) {
+                r = error_set(e, -EINVAL, "%s: state has no bundle path", what);
+                goto fail;
+        }
+        if (bundle[0] != '/') {
+                r = error_set(e, -EINVAL, "%s: bundle \"%s\" is not an absolute path", what, bundle);
                 goto fail;
         }
         s->oci_version = xstrdup(ver ? ver : "");

@@ -75,6 +75,20 @@ bool strv_contains(const struct strv *s, const char *str)
         return false;
 }
 
+char *strv_join(const struct strv *s, const char *sep)
+{
+        size_t len = 1;
+        char *out, *o;
+
+        for (size_t i = 0; i < s->n; i++)
+                len += strlen(s->v[i]) + strlen(sep);
+        out = o = xmalloc(len);
+        *o = '\0';
+        for (size_t i = 0; i < s->n; i++)
+                o = stpcpy(stpcpy(o, i ? sep : ""), s->v[i]);
+        return out;
+}
+
 int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
 {
         size_t size = 0, cap = 4096;

@@ -30,6 +30,7 @@ int strv_push(struct strv *s, char *owned);        /* takes ownership, even on f
 int strv_push_copy(struct strv *s, const char *str);
 void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
+char *strv_join(const struct strv *s, const char *sep);
 
 /* Reads all of fd, refusing more than max bytes; result is NUL-terminated. */
 int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what);
