@@ -2,13 +2,565 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+
+#include "mount.h"
+#include "rootfs.h"
+
+#define FILE_BACKUP_MAX (1024 * 1024)
+
+/* What one performed operation left behind, to be undone if a later one fails. */
+struct undo {
+        int mount_fd;             /* root of a mount we made, or -1 */
+        struct strv dirs;         /* directories we created */
+        int file_dirfd;           /* a file we created or rewrote: its directory */
+        char *file_name;
+        bool file_created;
+        char *old_content;        /* for a rewritten file */
+        size_t old_len;
+        mode_t old_mode;
+};
+
+struct executor {
+        struct rootfs root;
+        const struct resolution *res;
+        const struct state *state;
+        char *cgroup_path;        /* the container's cgroup2 path as the hook sees it, or NULL */
+        struct undo *undo;
+        size_t n_undo;
+};
+
+static struct undo *undo_new(struct executor *x)
+{
+        struct undo *u;
+
+        x->undo = realloc(x->undo, (x->n_undo + 1) * sizeof(*x->undo));
+        if (!x->undo)
+                abort();
+        u = &x->undo[x->n_undo++];
+        memset(u, 0, sizeof(*u));
+        u->mount_fd = -1;
+        u->file_dirfd = -1;
+        return u;
+}
+
+static void undo_one(struct executor *x, struct undo *u, bool rollback)
+{
+        if (rollback && u->mount_fd >= 0)
+                (void)mount_detach(u->mount_fd);
+        if (rollback && u->file_dirfd >= 0 && u->file_created)
+                (void)unlinkat(u->file_dirfd, u->file_name, 0);
+        if (rollback && u->file_dirfd >= 0 && !u->file_created) {
+                int fd = openat(u->file_dirfd, u->file_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+
+                if (fd >= 0) {
+                        if (ftruncate(fd, 0) == 0 && u->old_len)
+                                (void)!write(fd, u->old_content, u->old_len);
+                        (void)fchmod(fd, u->old_mode);
+                        close(fd);
+                }
+        }
+        if (rollback)
+                rootfs_rmdir_created(&x->root, &u->dirs);
+        if (u->mount_fd >= 0)
+                close(u->mount_fd);
+        if (u->file_dirfd >= 0)
+                close(u->file_dirfd);
+        strv_free(&u->dirs);
+        free(u->file_name);
+        free(u->old_content);
+}
+
+/* Reopens a target after mounting and checks the mount landed there (as bubblewrap does). */
+static int verify_mounted(struct executor *x, const char *target, long want_fstype, int *fd)
+{
+        bool is_root, ro;
+        long fstype;
+        int r = rootfs_open_at(&x->root, target, O_PATH | O_DIRECTORY, fd);
+
+        if (r < 0)
+                return r;
+        r = mount_inspect(*fd, &is_root, &fstype, &ro);
+        if (r < 0)
+                return r;
+        if (!is_root || (want_fstype && fstype != want_fstype))
+                return -EXDEV;
+        return 0;
+}
+
+/* Makes the mount point for a carried-over mount inside our fresh tmpfs. */
+static int make_mountpoint(int basefd, const char *rel, bool is_dir, int *out)
+{
+        _cleanup_free_ char *path = xstrdup(rel);
+        _cleanup_close_ int cur = fcntl(basefd, F_DUPFD_CLOEXEC, 3);
+        char *save = NULL, *comp, *next;
+
+        if (cur < 0)
+                return -errno;
+        for (comp = strtok_r(path, "/", &save); comp; comp = next) {
+                int fd;
+
+                next = strtok_r(NULL, "/", &save);
+                if (next || is_dir) {
+                        if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+                                return -errno;
+                } else {
+                        fd = openat(cur, comp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+                        if (fd < 0)
+                                return -errno;
+                        close(fd);
+                }
+                fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return -errno;
+                close(cur);
+                cur = fd;
+        }
+        *out = TAKE_FD(cur);
+        return 0;
+}
+
+/* The outermost kept mounts that exist: nested ones travel with them (recursive bind). */
+static bool keep_is_nested(const struct strv *keep, size_t i)
+{
+        for (size_t j = 0; j < keep->n; j++)
+                if (j != i && path_is_below(keep->v[i], keep->v[j], false))
+                        return true;
+        return false;
+}
+
+static int carry_over_submounts(struct executor *x, const struct op *op, int *keep_fds, int newfd,
+                                struct error *e)
+{
+        for (size_t i = 0; i < op->keep.n; i++) {
+                _cleanup_close_ int mp = -1;
+                struct stat st;
+                int r;
+
+                if (keep_fds[i] < 0)
+                        continue;
+                if (fstat(keep_fds[i], &st) < 0)
+                        return error_setsys(e, -errno, "%s", op->keep.v[i]);
+                r = make_mountpoint(newfd, op->keep.v[i] + strlen(op->target), S_ISDIR(st.st_mode), &mp);
+                if (r < 0)
+                        return error_setsys(e, r, "cannot make mount point for %s", op->keep.v[i]);
+                r = mount_bind_at(keep_fds[i], mp, true, 0);
+                if (r < 0)
+                        return error_setsys(e, r, "cannot carry over %s", op->keep.v[i]);
+        }
+        (void)x;
+        return 0;
+}
+
+static void close_fds(int *fds, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+}
+
+static int open_kept_mounts(struct executor *x, const struct op *op, int *fds)
+{
+        for (size_t i = 0; i < op->keep.n; i++) {
+                bool is_root = false, ro;
+                long fstype;
+
+                fds[i] = -1;
+                if (keep_is_nested(&op->keep, i))
+                        continue;
+                if (rootfs_open_at(&x->root, op->keep.v[i], O_PATH | O_NOFOLLOW, &fds[i]) < 0)
+                        continue;       /* the runtime did not mount it after all */
+                if (mount_inspect(fds[i], &is_root, &fstype, &ro) < 0 || !is_root) {
+                        close(fds[i]);
+                        fds[i] = -1;
+                }
+        }
+        return 0;
+}
+
+static int exec_tmpfs(struct executor *x, const struct op *op, struct undo *u, struct error *e)
+{
+        _cleanup_close_ int tfd = -1;
+        _cleanup_free_ int *keep = xmalloc((op->keep.n + 1) * sizeof(int));
+        bool is_root, ro;
+        long fstype;
+        int r;
+
+        r = rootfs_mkdir_p(&x->root, op->target, 0755, &u->dirs, &tfd);
+        if (r < 0)
+                return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
+        r = mount_inspect(tfd, &is_root, &fstype, &ro);
+        if (r < 0)
+                return error_setsys(e, r, "cannot inspect %s", op->target);
+        if (is_root && fstype == TMPFS_MAGIC)
+                return 0;       /* already a tmpfs: running twice must not stack mounts */
+        open_kept_mounts(x, op, keep);
+        r = mount_fs_at("tmpfs", op->opts.data, op->opts.flags, tfd);
+        if (r < 0) {
+                close_fds(keep, op->keep.n);
+                return error_setsys(e, r, "cannot mount tmpfs on %s", op->target);
+        }
+        r = verify_mounted(x, op->target, TMPFS_MAGIC, &u->mount_fd);
+        if (r < 0) {
+                close_fds(keep, op->keep.n);
+                return error_setsys(e, r, "tmpfs on %s did not land where it was resolved", op->target);
+        }
+        r = carry_over_submounts(x, op, keep, u->mount_fd, e);
+        close_fds(keep, op->keep.n);
+        return r;
+}
+
+static int open_bind_source(struct executor *x, const struct op *op, int *fd)
+{
+        if (op->action->source_in_rootfs)
+                return rootfs_open_at(&x->root, op->source, O_PATH, fd);
+        /* A host source is the admin's own path, trusted like the plan itself. */
+        *fd = open(op->source, O_PATH | O_CLOEXEC);
+        return *fd < 0 ? -errno : 0;
+}
+
+static int open_bind_target(struct executor *x, const struct op *op, bool is_dir, struct undo *u, int *fd)
+{
+        _cleanup_close_ int parent = -1;
+        const char *name;
+        int r, nfd;
+
+        if (is_dir)
+                return op->action->create ? rootfs_mkdir_p(&x->root, op->target, 0755, &u->dirs, fd)
+                                          : rootfs_open_at(&x->root, op->target, O_PATH | O_DIRECTORY, fd);
+        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, fd);
+        if (r != -ENOENT || !op->action->create)
+                return r;
+        r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &parent, &name);
+        if (r < 0)
+                return r;
+        nfd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (nfd < 0)
+                return -errno;
+        close(nfd);
+        u->file_dirfd = TAKE_FD(parent);
+        u->file_name = xstrdup(name);
+        u->file_created = true;
+        return rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, fd);
+}
+
+static bool same_file(int a, int b)
+{
+        struct stat sa, sb;
+
+        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+static int exec_bind(struct executor *x, const struct op *op, struct undo *u, struct error *e)
+{
+        _cleanup_close_ int src = -1, tfd = -1;
+        struct stat st;
+        bool is_root, ro;
+        long fstype;
+        int r;
+
+        r = open_bind_source(x, op, &src);
+        if (r < 0 || fstat(src, &st) < 0)
+                return error_setsys(e, r < 0 ? r : -errno, "bind source %s", op->source);
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+                return error_set(e, -EINVAL, "bind source %s is neither a directory nor a regular file", op->source);
+        r = open_bind_target(x, op, S_ISDIR(st.st_mode), u, &tfd);
+        if (r < 0)
+                return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
+        if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && same_file(src, tfd))
+                return 0;       /* already bound */
+        r = mount_bind_at(src, tfd, op->action->recursive, op->opts.flags);
+        if (r < 0)
+                return error_setsys(e, r, "cannot bind %s on %s", op->source, op->target);
+        r = rootfs_open_at(&x->root, op->target, O_PATH | (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NOFOLLOW),
+                           &u->mount_fd);
+        if (r < 0 || !same_file(src, u->mount_fd))
+                return error_setsys(e, r < 0 ? r : -EXDEV, "bind on %s did not land where it was resolved",
+                                    op->target);
+        return 0;
+}
+
+static int exec_mkdir(struct executor *x, const struct op *op, struct undo *u, struct error *e)
+{
+        _cleanup_close_ int fd = -1;
+        int r = rootfs_mkdir_p(&x->root, op->target, op->action->mode, &u->dirs, &fd);
+
+        if (r < 0)
+                return error_setsys(e, r, "cannot make directory %s", op->target);
+        return 0;
+}
+
+static const char *file_type_name(mode_t m)
+{
+        if (S_ISDIR(m)) return "a directory";
+        if (S_ISFIFO(m)) return "a FIFO";
+        if (S_ISCHR(m)) return "a character device";
+        if (S_ISBLK(m)) return "a block device";
+        if (S_ISSOCK(m)) return "a socket";
+        if (S_ISLNK(m)) return "a symlink";
+        return "not a regular file";
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, buf, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* Opens an existing regular, singly linked file for rewriting; refuses anything else. */
+static int open_existing_file(int dirfd, const char *name, const char *target, struct stat *st, int *fd,
+                              struct error *e)
+{
+        _cleanup_close_ int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        char proc[64];
+
+        if (pfd < 0)
+                return -errno;
+        if (fstat(pfd, st) < 0)
+                return error_setsys(e, -errno, "%s", target);
+        if (!S_ISREG(st->st_mode))
+                return error_set(e, -EPERM, "%s is %s, refusing to write it", target, file_type_name(st->st_mode));
+        if (st->st_nlink > 1)
+                return error_set(e, -EPERM, "%s has %ju hard links, refusing to write it", target,
+                                 (uintmax_t)st->st_nlink);
+        /* Reopen the very inode checked above, never the name again. */
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        *fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        return *fd < 0 ? error_setsys(e, -errno, "cannot open %s", target) : 0;
+}
+
+static int exec_file(struct executor *x, const struct op *op, struct undo *u, struct error *e)
+{
+        const struct action *a = op->action;
+        _cleanup_close_ int dirfd = -1, fd = -1;
+        const char *name;
+        struct stat st;
+        int r;
+
+        r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &dirfd, &name);
+        if (r < 0)
+                return error_setsys(e, r, "cannot resolve the directory of %s inside the rootfs", op->target);
+        r = open_existing_file(dirfd, name, op->target, &st, &fd, e);
+        if (r == -ENOENT) {
+                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, a->mode);
+                if (fd < 0)
+                        return error_setsys(e, -errno, "cannot create %s", op->target);
+                u->file_created = true;
+        } else if (r < 0)
+                return e->code ? r : error_setsys(e, r, "%s", op->target);
+        else if (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0))
+                return 0;
+        else {
+                if (st.st_size > FILE_BACKUP_MAX)
+                        return error_set(e, -EFBIG, "%s is larger than %d bytes, refusing to replace it",
+                                         op->target, FILE_BACKUP_MAX);
+                u->old_content = xmalloc((size_t)st.st_size + 1);
+                r = (int)pread(fd, u->old_content, (size_t)st.st_size, 0);
+                u->old_len = r > 0 ? (size_t)r : 0;
+                u->old_mode = st.st_mode & 07777;
+        }
+        u->file_dirfd = TAKE_FD(dirfd);
+        u->file_name = xstrdup(name);
+        if (ftruncate(fd, 0) < 0 || (r = write_all(fd, op->content, op->content_len)) < 0 ||
+            fchmod(fd, a->mode) < 0)
+                return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);
+        return 0;
+}
+
+/* The container's cgroup2 path, from the "0::" line of /proc/<pid>/cgroup. */
+static int read_cgroup2_path(const char *pid, char **out, struct error *e)
+{
+        char path[64];
+        _cleanup_free_ char *buf = NULL;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%s/cgroup", pid);
+        r = read_file_capped(AT_FDCWD, path, 1024 * 1024, &buf, NULL, e);
+        if (r < 0)
+                return r;
+        for (char *line = buf; line && *line; ) {
+                char *nl = strchr(line, '\n');
+
+                if (nl)
+                        *nl = '\0';
+                if (strncmp(line, "0::", 3) == 0) {
+                        *out = xstrdup(line + 3);
+                        return 0;
+                }
+                line = nl ? nl + 1 : NULL;
+        }
+        *out = NULL;
+        return 0;
+}
+
+/*
+ * cgroup2 for systemd. With a cgroup namespace of its own, a fresh cgroup2 mount
+ * made inside it shows just the container's subtree: mount it writable. In the
+ * host's cgroup namespace, mount cgroup2 read-only and bind the container's own
+ * subtree over itself writable.
+ */
+static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, struct error *e)
+{
+        const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        bool namespaced = op->cgroupns_private || (x->cgroup_path && strcmp(x->cgroup_path, "/") == 0);
+        _cleanup_close_ int tfd = -1, own = -1, ownmnt = -1;
+        bool is_root, ro;
+        long fstype;
+        int r;
+
+        if (!x->cgroup_path)
+                return error_set(e, -EOPNOTSUPP, "the container has no cgroup2 cgroup (a cgroup v1-only host); "
+                                 "not supported yet");
+        r = rootfs_open_at(&x->root, op->target, O_PATH | O_DIRECTORY, &tfd);
+        if (r < 0)
+                return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
+        if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && fstype == CGROUP2_SUPER_MAGIC &&
+            !ro && namespaced)
+                return 0;       /* already writable */
+        r = mount_fs_at("cgroup2", "", base | (namespaced ? 0 : MS_RDONLY), tfd);
+        if (r < 0)
+                return error_setsys(e, r, "cannot mount cgroup2 on %s", op->target);
+        r = verify_mounted(x, op->target, CGROUP2_SUPER_MAGIC, &u->mount_fd);
+        if (r < 0)
+                return error_setsys(e, r, "cgroup2 on %s did not land where it was resolved", op->target);
+        if (namespaced)
+                return 0;
+        if (!path_is_normalized_absolute(x->cgroup_path))
+                return error_set(e, -EINVAL, "odd cgroup path \"%s\"", x->cgroup_path);
+        own = openat(u->mount_fd, x->cgroup_path + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (own < 0)
+                return error_setsys(e, -errno, "cannot find the container's cgroup %s", x->cgroup_path);
+        r = mount_bind_at(own, own, false, 0);
+        if (r < 0)
+                return error_setsys(e, r, "cannot bind the container's cgroup %s", x->cgroup_path);
+        ownmnt = openat(u->mount_fd, x->cgroup_path + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (ownmnt < 0 || (r = mount_set_flags(ownmnt, base, false)) < 0)
+                return error_setsys(e, ownmnt < 0 ? -errno : r, "cannot make the container's cgroup %s writable",
+                                    x->cgroup_path);
+        return 0;
+}
+
+static int exec_op(struct executor *x, const struct op *op, struct undo *u, struct error *e)
+{
+        switch (op->kind) {
+        case ACTION_TMPFS: return exec_tmpfs(x, op, u, e);
+        case ACTION_BIND: return exec_bind(x, op, u, e);
+        case ACTION_CGROUP: return exec_cgroup(x, op, u, e);
+        case ACTION_MKDIR: return exec_mkdir(x, op, u, e);
+        case ACTION_FILE: return exec_file(x, op, u, e);
+        default: return error_set(e, -EINVAL, "unknown operation");
+        }
+}
+
+static bool needs_cgroup(const struct resolution *r)
+{
+        for (size_t i = 0; i < r->n_ops; i++)
+                if (!r->ops[i].skipped && r->ops[i].kind == ACTION_CGROUP)
+                        return true;
+        return false;
+}
+
+static int enter_ns(const char *pid, const char *ns, int nstype, struct error *e)
+{
+        char path[64];
+        _cleanup_close_ int fd = -1;
+        struct stat mine, theirs;
+
+        snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return error_setsys(e, -errno, "%s", path);
+        snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
+        if (stat(path, &mine) == 0 && fstat(fd, &theirs) == 0 && mine.st_ino == theirs.st_ino)
+                return 0;
+        if (setns(fd, nstype) < 0)
+                return error_setsys(e, -errno, "cannot enter the container's %s namespace", ns);
+        return 0;
+}
+
+/*
+ * createContainer runs inside the container's namespaces already (runc passes pid
+ * 1, crun 0: never setns then). The runtime-namespace stages enter the container's
+ * mount namespace, and its cgroup namespace, through its host pid.
+ */
+static int enter_container(struct executor *x, const struct spec *spec, struct error *e)
+{
+        bool in_container = strcmp(x->res->stage, "createContainer") == 0;
+        char pid[16];
+        int r;
+
+        if (in_container)
+                snprintf(pid, sizeof(pid), "self");
+        else if (x->state->pid <= 0)
+                return error_set(e, -EINVAL, "stage %s needs the container's pid in the state", x->res->stage);
+        else
+                snprintf(pid, sizeof(pid), "%d", x->state->pid);
+        if (needs_cgroup(x->res) && (r = read_cgroup2_path(pid, &x->cgroup_path, e)) < 0)
+                return r;
+        if (in_container)
+                return 0;
+        if ((spec->cgroupns_private || spec->cgroupns_joined) && (r = enter_ns(pid, "cgroup", CLONE_NEWCGROUP, e)) < 0)
+                return r;
+        if ((r = enter_ns(pid, "mnt", CLONE_NEWNS, e)) < 0)
+                return r;
+        /* In the private namespace the cgroup path is relative to its root. */
+        if (spec->cgroupns_private && x->cgroup_path) {
+                free(x->cgroup_path);
+                x->cgroup_path = xstrdup("/");
+        }
+        return 0;
+}
 
 int exec_resolution(const struct resolution *r, const struct spec *spec, const struct state *state,
                     struct error *e)
 {
-        (void)spec;
-        (void)state;
-        if (resolution_active_ops(r) == 0)
-                return 0;
-        return error_set(e, -ENOSYS, "performing plans is not implemented yet");
+        struct executor x = { .root = { .fd = -1 }, .res = r, .state = state };
+        size_t done = 0;
+        int ret = 0;
+
+        if (resolution_active_ops(r) == 0 || strcmp(r->stage, "poststop") == 0)
+                return 0;       /* poststop: the container's namespaces are gone */
+        if (geteuid() != 0)
+                return error_set(e, -EPERM, "performing a plan needs root (try --dry-run)");
+        if ((ret = enter_container(&x, spec, e)) < 0)
+                goto out;
+        if ((ret = rootfs_open(r->rootfs, &x.root)) < 0) {
+                error_setsys(e, ret, "rootfs %s", r->rootfs);
+                goto out;
+        }
+        for (; done < r->n_ops; done++) {
+                const struct op *op = &r->ops[done];
+
+                if (op->skipped)
+                        continue;
+                ret = exec_op(&x, op, undo_new(&x), e);
+                if (ret < 0) {
+                        error_wrap(e, "%s:%d: %s %s: ", op->plan->file, op->action->line,
+                                   action_kind_name(op->kind), op->target);
+                        break;
+                }
+        }
+out:
+        /* Undo in reverse order on failure; on success only release what was held. */
+        for (size_t i = x.n_undo; i > 0; i--)
+                undo_one(&x, &x.undo[i - 1], ret < 0);
+        free(x.undo);
+        free(x.cgroup_path);
+        rootfs_close(&x.root);
+        return ret;
 }

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: MIT */
+#include "mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256
+#endif
+
+bool mount_force_legacy;
+static bool new_api_missing;
+
+static bool use_new_api(void)
+{
+        return !mount_force_legacy && !new_api_missing;
+}
+
+/* An ENOSYS from the new API switches to mount(2) for the rest of the run. */
+static bool fell_back(int err)
+{
+        if (err != -ENOSYS)
+                return false;
+        new_api_missing = true;
+        return true;
+}
+
+static void proc_fd_path(char buf[64], int fd)
+{
+        snprintf(buf, 64, "/proc/self/fd/%d", fd);
+}
+
+static unsigned long long attr_from_flags(unsigned long flags)
+{
+        unsigned long long a = 0;
+
+        if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
+        if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
+        if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
+        if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
+        if (flags & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
+        if (flags & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
+        if (flags & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
+        else if (flags & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
+        else a |= MOUNT_ATTR_RELATIME;
+        return a;
+}
+
+static int fsconfig_data(int fsfd, const char *data)
+{
+        _cleanup_free_ char *copy = xstrdup(data);
+        char *save = NULL;
+
+        for (char *opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+                char *eq = strchr(opt, '=');
+                int r;
+
+                if (eq) {
+                        *eq = '\0';
+                        r = fsconfig(fsfd, FSCONFIG_SET_STRING, opt, eq + 1, 0);
+                } else
+                        r = fsconfig(fsfd, FSCONFIG_SET_FLAG, opt, NULL, 0);
+                if (r < 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+static int mount_fs_new_api(const char *fstype, const char *data, unsigned long flags, int targetfd)
+{
+        _cleanup_close_ int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
+        _cleanup_close_ int mfd = -1;
+        int r;
+
+        if (fsfd < 0)
+                return -errno;
+        if ((r = fsconfig_data(fsfd, data)) < 0)
+                return r;
+        if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int)attr_from_flags(flags));
+        if (mfd < 0)
+                return -errno;
+        if (move_mount(mfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
+int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd)
+{
+        char target[64];
+
+        if (use_new_api()) {
+                int r = mount_fs_new_api(fstype, data, flags, targetfd);
+
+                if (!fell_back(r))
+                        return r;
+        }
+        proc_fd_path(target, targetfd);
+        if (mount(fstype, target, fstype, flags, data) < 0)
+                return -errno;
+        return 0;
+}
+
+static int mount_bind_new_api(int srcfd, int targetfd, bool recursive, unsigned long flags)
+{
+        struct mount_attr attr = { .attr_set = attr_from_flags(flags) };
+        _cleanup_close_ int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+                                                        (recursive ? AT_RECURSIVE : 0));
+
+        if (tree < 0)
+                return -errno;
+        if (flags && mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+                return -errno;
+        if (move_mount(tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
+int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags)
+{
+        char src[64], target[64];
+        _cleanup_close_ int newfd = -1;
+
+        if (use_new_api()) {
+                int r = mount_bind_new_api(srcfd, targetfd, recursive, flags);
+
+                if (!fell_back(r))
+                        return r;
+        }
+        proc_fd_path(src, srcfd);
+        proc_fd_path(target, targetfd);
+        if (mount(src, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
+                return -errno;
+        if (!flags)
+                return 0;
+        /* Flags on a bind need a remount, on the new mount: reach it through the target again. */
+        newfd = open(target, O_PATH | O_CLOEXEC);
+        if (newfd < 0)
+                return -errno;
+        return mount_set_flags(newfd, flags, false);
+}
+
+int mount_set_flags(int fd, unsigned long flags, bool recursive)
+{
+        char path[64];
+
+        if (use_new_api()) {
+                struct mount_attr attr = {
+                        .attr_set = attr_from_flags(flags),
+                        .attr_clr = (flags & MS_RDONLY) ? 0 : MOUNT_ATTR_RDONLY,
+                };
+
+                if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) == 0)
+                        return 0;
+                if (!fell_back(-errno))
+                        return -errno;
+        }
+        proc_fd_path(path, fd);
+        if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | (recursive ? MS_REC : 0) | flags, NULL) < 0)
+                return -errno;
+        return 0;
+}
+
+int mount_detach(int fd)
+{
+        char path[64];
+
+        proc_fd_path(path, fd);
+        return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
+}
+
+int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly)
+{
+        struct statx stx;
+        struct statfs sfs;
+        struct statvfs svfs;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+                return -errno;
+        if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+                return -EOPNOTSUPP;
+        *is_mount_root = stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+        if (fstatfs(fd, &sfs) < 0 || fstatvfs(fd, &svfs) < 0)
+                return -errno;
+        *fstype = (long)sfs.f_type;
+        *readonly = svfs.f_flag & ST_RDONLY;
+        return 0;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * Mounting onto file descriptors. The new mount API (fsopen/fsmount/move_mount,
+ * open_tree, mount_setattr) is used where the kernel has it; otherwise mount(2) on
+ * /proc/self/fd/N. Either way nothing is mounted on a path built from strings.
+ * Functions return 0 or a negative errno.
+ */
+
+#include <stdbool.h>
+
+#include "mountopt.h"
+
+/* A new tmpfs or cgroup2 superblock mounted on targetfd, with the MS_* flags. */
+int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd);
+
+/* Binds what srcfd names onto targetfd; MS_RDONLY etc. in flags apply to the new mount. */
+int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags);
+
+/* Changes the flags of the mount whose root fd is (MS_RDONLY cleared when not in flags). */
+int mount_set_flags(int fd, unsigned long flags, bool recursive);
+
+/* Detaches the mount whose root fd is. */
+int mount_detach(int fd);
+
+/* Is fd the root of a mount? Of which filesystem (statfs f_type) and is it read-only? */
+int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly);
+
+/* Testing hook: pretend the new mount API is missing. */
+extern bool mount_force_legacy;

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+#include "rootfs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#define MAX_SYMLINKS 40
+#define MAX_DEPTH 256
+
+bool rootfs_force_fallback;
+static bool openat2_missing;
+
+int rootfs_open(const char *path, struct rootfs *r)
+{
+        r->path = path;
+        r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        return r->fd < 0 ? -errno : 0;
+}
+
+void rootfs_close(struct rootfs *r)
+{
+        if (r->fd >= 0)
+                close(r->fd);
+        r->fd = -1;
+}
+
+static bool same_inode(int a, int b)
+{
+        struct stat sa, sb;
+
+        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Is fd the root or below it? Walks ".." up to the root or the filesystem's top. */
+static int verify_beneath(int rootfd, int fd)
+{
+        _cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        struct stat st;
+
+        if (cur < 0)
+                return -errno;
+        if (fstat(cur, &st) == 0 && !S_ISDIR(st.st_mode)) {
+                /* Only directories have a "..": check the one the walk came through instead. */
+                return 0;
+        }
+        for (int i = 0; i < MAX_DEPTH; i++) {
+                int up;
+
+                if (same_inode(cur, rootfd))
+                        return 0;
+                up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (up < 0)
+                        return -errno;
+                if (same_inode(up, cur)) {      /* reached "/" without meeting the root */
+                        close(up);
+                        return -EXDEV;
+                }
+                close(cur);
+                cur = up;
+        }
+        return -ELOOP;
+}
+
+/*
+ * The fallback: walk component by component with O_NOFOLLOW, expanding symlinks
+ * by hand relative to the root, and verify each directory stays beneath it.
+ */
+static int walk_in_root(int rootfd, const char *path, int flags, int *out)
+{
+        char buf[PATH_MAX * 2];
+        _cleanup_close_ int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        char *rest = buf;
+        int links = 0, r;
+
+        if (cur < 0)
+                return -errno;
+        if (strlen(path) >= sizeof(buf) / 2)
+                return -ENAMETOOLONG;
+        strcpy(buf, path);
+        for (;;) {
+                char *comp, target[PATH_MAX];
+                _cleanup_close_ int next = -1;
+                struct stat st;
+                bool last;
+                ssize_t n;
+
+                rest += strspn(rest, "/");
+                if (!*rest)
+                        break;
+                comp = rest;
+                rest += strcspn(rest, "/");
+                last = rest[strspn(rest, "/")] == '\0';
+                if (*rest)
+                        *rest++ = '\0';
+                if (strcmp(comp, ".") == 0)
+                        continue;
+                if (strcmp(comp, "..") == 0) {
+                        if (same_inode(cur, rootfd))
+                                continue;
+                        next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                } else
+                        next = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                if (next < 0)
+                        return -errno;
+                if (fstat(next, &st) < 0)
+                        return -errno;
+                if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
+                        if (++links > MAX_SYMLINKS)
+                                return -ELOOP;
+                        n = readlinkat(next, "", target, sizeof(target) - 1);
+                        if (n < 0)
+                                return -errno;
+                        target[n] = '\0';
+                        if (strlen(target) + strlen(rest) + 2 >= sizeof(buf) / 2)
+                                return -ENAMETOOLONG;
+                        /* Splice the link's text in front of what is left. */
+                        memmove(buf + strlen(target) + 1, rest, strlen(rest) + 1);
+                        memcpy(buf, target, strlen(target));
+                        buf[strlen(target)] = '/';
+                        rest = buf;
+                        if (target[0] == '/') {
+                                close(cur);
+                                cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+                                if (cur < 0)
+                                        return -errno;
+                        }
+                        continue;
+                }
+                if (!last && !S_ISDIR(st.st_mode))
+                        return -ENOTDIR;
+                close(cur);
+                cur = TAKE_FD(next);
+        }
+        r = verify_beneath(rootfd, cur);
+        if (r < 0)
+                return r;
+        if (flags & O_PATH && !(flags & O_DIRECTORY)) {
+                *out = TAKE_FD(cur);
+                return 0;
+        }
+        /* Reopen with the caller's flags; the walk proved what cur is. */
+        r = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+        if (r < 0 && errno == ENOTDIR && !(flags & O_DIRECTORY)) {
+                char proc[64];
+
+                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", cur);
+                r = open(proc, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+        }
+        if (r < 0)
+                return -errno;
+        *out = r;
+        return 0;
+}
+
+int rootfs_open_at(const struct rootfs *r, const char *path, int flags, int *fd)
+{
+        struct open_how how = {
+                .flags = (unsigned long long)(flags | O_CLOEXEC),
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+        };
+        const char *rel = path + strspn(path, "/");
+        int ret;
+
+        if (!*rel)
+                rel = ".";
+        if (!rootfs_force_fallback && !openat2_missing) {
+                ret = (int)syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+                if (ret >= 0) {
+                        *fd = ret;
+                        return 0;
+                }
+                if (errno != ENOSYS)
+                        return -errno;
+                openat2_missing = true;
+        }
+        return walk_in_root(r->fd, rel, flags, fd);
+}
+
+int rootfs_mkdir_p(const struct rootfs *r, const char *path, unsigned mode, struct strv *created, int *fd)
+{
+        _cleanup_free_ char *prefix = xstrdup(path);
+        char *slash = prefix;
+        int ret;
+
+        for (;;) {
+                bool last;
+                _cleanup_close_ int dfd = -1;
+
+                slash = strchr(slash + 1, '/');
+                last = !slash;
+                if (slash)
+                        *slash = '\0';
+                ret = rootfs_open_at(r, prefix, O_PATH | O_DIRECTORY, &dfd);
+                if (ret == -ENOENT) {
+                        _cleanup_close_ int parent = -1;
+                        const char *name;
+
+                        ret = rootfs_open_parent(r, prefix, false, NULL, &parent, &name);
+                        if (ret < 0)
+                                return ret;
+                        /* mkdirat does not follow a final symlink: a dangling one gives EEXIST. */
+                        if (mkdirat(parent, name, mode) < 0)
+                                return -errno;
+                        if (created)
+                                strv_push_copy(created, prefix);
+                        ret = rootfs_open_at(r, prefix, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &dfd);
+                        if (ret < 0)
+                                return ret;
+                        /* The umask must not decide the mode. */
+                        if (fchmod(dfd, mode) < 0)
+                                return -errno;
+                }
+                if (ret < 0)
+                        return ret;
+                if (last) {
+                        *fd = TAKE_FD(dfd);
+                        return 0;
+                }
+                *slash = '/';
+        }
+}
+
+int rootfs_open_parent(const struct rootfs *r, const char *path, bool create, struct strv *created,
+                       int *dirfd, const char **name)
+{
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *parent = NULL;
+
+        if (!slash || !slash[1])
+                return -EINVAL;
+        *name = slash + 1;
+        parent = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
+        if (!parent)
+                return -ENOMEM;
+        if (create)
+                return rootfs_mkdir_p(r, parent, 0755, created, dirfd);
+        return rootfs_open_at(r, parent, O_PATH | O_DIRECTORY, dirfd);
+}
+
+void rootfs_rmdir_created(const struct rootfs *r, struct strv *created)
+{
+        for (size_t i = created->n; i > 0; i--) {
+                _cleanup_close_ int parent = -1;
+                const char *name;
+
+                if (rootfs_open_parent(r, created->v[i - 1], false, NULL, &parent, &name) == 0)
+                        (void)unlinkat(parent, name, AT_REMOVEDIR);
+        }
+}
