@@ -83,6 +83,9 @@ static int mount_fs_new_api(const char *fstype, const char *data, unsigned long 
 
         if (fsfd < 0)
                 return -errno;
+        /* Name the source as mount(8) would, so mountinfo reads "tmpfs tmpfs", not "none". */
+        if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", fstype, 0) < 0)
+                return -errno;
         if ((r = fsconfig_data(fsfd, data)) < 0)
                 return r;
         if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)

@@ -1,0 +1,215 @@
+#!/bin/bash
+# Performing plans for real, without a container runtime (TAP, as root): each case
+# runs the hook in a private mount namespace prepared like a container just before
+# its createContainer hook (rootfs bind-mounted on itself), then inspects the
+# mounts and files. Covers hostile rootfs contents, rollback and idempotency.
+set -u
+hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
+src=${OMP_SRCDIR:-$(dirname "$0")/..}
+n=0 failed=0
+
+if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+        echo "1..0 # SKIP needs root and mount namespaces"
+        exit 0
+fi
+work=$(mktemp -d /var/tmp/omp-exec.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+result() {      # result NAME OK [DETAIL...]
+        n=$((n + 1))
+        if [ "$2" = 0 ]; then echo "ok $n - $1"; return; fi
+        echo "not ok $n - $1"
+        shift 2
+        [ $# -gt 0 ] && printf '#   %s\n' "$@"
+        sed 's/^/#   /' "$work/log" 2>/dev/null | head -30
+        failed=$((failed + 1))
+}
+
+# new_case NAME: a bundle with a minimal rootfs and a config.json running /sbin/init.
+new_case() {
+        B=$work/$1
+        R=$B/rootfs
+        mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
+        : >"$R/etc/machine-id"
+        STATE="{\"ociVersion\":\"1.0.2\",\"id\":\"$1\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"$B\"}"
+        write_config '[]'
+}
+
+write_config() {        # write_config MOUNTS_JSON
+        cat >"$B/config.json" <<JSON
+{"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["container=docker"], "cwd": "/"},
+ "root": {"path": "rootfs"}, "hostname": "t", "mounts": $1,
+ "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}]}}
+JSON
+}
+
+# in_ns SCRIPT: runs SCRIPT with bash in a private mount namespace where the rootfs is
+# a mount of its own, as runc leaves it; $HOOK, $R, $B, $STATE and $PLAN are set.
+in_ns() {
+        unshare -m --propagation private env HOOK="$hook" R="$R" B="$B" STATE="$STATE" PLAN="${PLAN:-$src/plans/systemd.conf}" \
+                bash -c 'mount --bind "$R" "$R" || exit 99
+                mounts() { awk -v r="$R" "\$5 == r || index(\$5, r \"/\") == 1 { for (i = 7; \$i != \"-\"; i++); print \$5, \$(i+1), \$6 }" /proc/self/mountinfo; }
+                hook() { printf "%s" "$STATE" | timeout 20 "$HOOK" --plan "$PLAN" "$@"; }
+                '"$1" >"$work/log" 2>&1
+}
+
+t_systemd_plan() {
+        new_case systemd
+        in_ns 'hook || exit 1
+               mounts | grep -q "^$R/run tmpfs" || exit 2
+               mounts | grep -q "^$R/run/lock tmpfs" || exit 3
+               mounts | grep -q "^$R/tmp tmpfs" || exit 4
+               mounts | grep -q "^$R/sys/fs/cgroup cgroup2" || exit 5
+               [ "$(stat -c %a "$R/run")" = 755 ] && [ "$(stat -c %a "$R/run/lock")" = 1777 ] || exit 6'
+        result "systemd plan mounts /run, /run/lock, /tmp, cgroup2" $?
+        [ "$(cat "$R/etc/machine-id")" = "$(printf systemd | { "$hook" --plan "$src/plans/systemd.conf" --dry-run \
+                --bundle "$B" --id systemd --format json | grep -o '"machine_id": "[0-9a-f]*"' | cut -d'"' -f4; })" ]
+        result "empty /etc/machine-id gets the derived id" $?
+        [ -d "$R/var/log/journal" ] && [ "$(stat -c %a "$R/var/log/journal")" = 2755 ]
+        result "/var/log/journal made with mode 2755" $?
+        ! grep -q " $R" /proc/self/mountinfo
+        result "nothing leaks into the host's mount table" $?
+}
+
+t_idempotent() {
+        new_case twice
+        in_ns 'hook && hook || exit 1
+               [ "$(mounts | grep -c "^$R/run tmpfs")" = 1 ] || exit 2
+               [ "$(mounts | grep -c "^$R/sys/fs/cgroup cgroup2")" = 1 ] || exit 3'
+        result "running the hook twice stacks no mounts" $?
+}
+
+t_keep_submounts() {
+        new_case keep
+        mkdir -p "$work/vol" "$R/run/x" && echo marker >"$work/vol/m" && echo env >"$work/containerenv"
+        : >"$R/run/.containerenv"
+        write_config '[{"destination": "/run/x", "type": "bind", "source": "'"$work/vol"'", "options": ["rbind"]},
+                       {"destination": "/run/.containerenv", "type": "bind", "source": "'"$work/containerenv"'", "options": ["bind"]}]'
+        in_ns 'mount --bind "'"$work/vol"'" "$R/run/x" && mount --bind "'"$work/containerenv"'" "$R/run/.containerenv" || exit 9
+               hook || exit 1
+               [ "$(cat "$R/run/x/m")" = marker ] || exit 2
+               [ "$(cat "$R/run/.containerenv")" = env ] || exit 3
+               mounts | grep -q "^$R/run tmpfs" || exit 4'
+        result "a volume below /run (dir and file) survives the tmpfs" $?
+}
+
+t_tmp_already_mounted() {
+        new_case tmpmounted
+        write_config '[{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
+        in_ns 'hook || exit 1; [ "$(mounts | grep -c "^$R/tmp ")" = 0 ] || exit 2'
+        result "/tmp left alone when config.json mounts it" $?
+}
+
+t_not_systemd() {
+        new_case notsystemd
+        sed -i 's|"/sbin/init"|"/bin/sh", "-c", "sleep 1"|' "$B/config.json"
+        in_ns 'before=$(mounts); hook || exit 1; [ "$before" = "$(mounts)" ] || exit 2'
+        result "a non-systemd command: nothing mounted, exit 0" $?
+        [ ! -s "$R/etc/machine-id" ] && [ ! -e "$R/var/log/journal" ]
+        result "a non-systemd command: nothing written" $?
+}
+
+# Hostile images: the hook must mount inside the rootfs or refuse, never touch the host.
+t_symlink_run_absolute() {
+        new_case runabs
+        mkdir -p "$work/victim" && echo keep >"$work/victim/f"
+        rmdir "$R/run" && ln -s "$work/victim" "$R/run"
+        in_ns 'hook; rc=$?; grep -q " '"$work/victim"' " /proc/self/mountinfo && exit 7
+               [ $rc = 0 ] && { mounts | grep -q "^$R$work/victim tmpfs" || exit 8; }; exit 0'
+        result "/run -> absolute host dir: mounted inside the rootfs" $?
+        [ "$(cat "$work/victim/f")" = keep ] && [ "$(ls "$work/victim")" = f ]
+        result "/run -> absolute host dir: host dir untouched" $?
+}
+
+t_symlink_run_relative() {
+        new_case runrel
+        mkdir -p "$work/victim2" && echo keep >"$work/victim2/f"
+        rmdir "$R/run" && ln -s "../../../../../../../../..$work/victim2" "$R/run"
+        in_ns 'hook; grep -q " '"$work/victim2"' " /proc/self/mountinfo && exit 7; exit 0'
+        result "/run -> ../../..host dir: no mount on the host path" $?
+        [ "$(ls "$work/victim2")" = f ]
+        result "/run -> ../../..host dir: host dir untouched" $?
+}
+
+# expect_refusal NAME: the hook exits 1 naming the plan line, and rolled back every mount.
+expect_refusal() {
+        in_ns 'before=$(mounts); hook; rc=$?; after=$(mounts)
+               [ $rc = 1 ] || { echo "exit $rc"; exit 1; }
+               [ "$before" = "$after" ] || { echo "mounts left: $after"; exit 2; }'
+        result "$1: refused, exit 1, mounts rolled back" $?
+        grep -qE "^oci-mountplan: [^ ]+: .*systemd.conf:[0-9]+: file /etc/machine-id: " "$work/log"
+        result "$1: one error line naming the plan file:line" $? "$(cat "$work/log")"
+}
+
+t_machine_id_symlink() {
+        new_case midlink
+        echo secret >"$work/victim-file"
+        rm "$R/etc/machine-id" && ln -s "$work/victim-file" "$R/etc/machine-id"
+        expect_refusal "/etc/machine-id -> host file"
+        [ "$(cat "$work/victim-file")" = secret ]
+        result "/etc/machine-id -> host file: host file untouched" $?
+}
+
+t_machine_id_special() {    # t_machine_id_special NAME MAKE-COMMAND
+        new_case "mid-${1// /-}"
+        rm "$R/etc/machine-id"
+        (cd "$R/etc" && eval "$2")
+        expect_refusal "/etc/machine-id as $1"
+}
+
+t_etc_symlink() {
+        new_case etclink
+        mkdir -p "$work/victim-etc" && echo secret >"$work/victim-etc/machine-id"
+        rm -r "$R/etc" && ln -s "$work/victim-etc" "$R/etc"
+        in_ns 'hook; exit 0'
+        [ "$(cat "$work/victim-etc/machine-id")" = secret ] && [ "$(ls "$work/victim-etc")" = machine-id ]
+        result "/etc -> host dir: host files untouched" $?
+}
+
+t_tmp_symlink_to_host_etc() {
+        new_case tmplink
+        rmdir "$R/tmp" && ln -s /etc "$R/tmp"
+        in_ns 'hook; grep -q " /etc " /proc/self/mountinfo && exit 7; exit 0'
+        result "/tmp -> /etc: the host's /etc gets no mount" $?
+}
+
+t_rollback_middle() {
+        new_case rollback
+        cat >"$B/plan.conf" <<'PLAN'
+version = 1;
+actions = (
+  { type = "tmpfs"; target = "/run"; },
+  { type = "mkdir"; target = "/new/deep/dir"; mode = "0700"; },
+  { type = "file"; target = "/etc/hostname"; content = "changed\n"; replace = "always"; },
+  { type = "tmpfs"; target = "/tmp"; },
+  { type = "file"; target = "/etc/fifo"; content = "x"; replace = "always"; }
+);
+PLAN
+        echo original >"$R/etc/hostname" && chmod 600 "$R/etc/hostname"
+        mkfifo "$R/etc/fifo"
+        PLAN=$B/plan.conf in_ns 'before=$(mounts); hook; rc=$?
+               [ $rc = 1 ] || exit 1; [ "$before" = "$(mounts)" ] || exit 2'
+        result "failure at the 5th action undoes the 4 before it (mounts)" $?
+        [ ! -e "$R/new" ] && [ "$(cat "$R/etc/hostname")" = original ] && [ "$(stat -c %a "$R/etc/hostname")" = 600 ]
+        result "failure at the 5th action undoes the 4 before it (dirs, file content and mode)" $?
+        grep -q "plan.conf:7: file /etc/fifo: /etc/fifo is a FIFO" "$work/log"
+        result "the error names the failing action" $? "$(cat "$work/log")"
+}
+
+t_systemd_plan
+t_idempotent
+t_keep_submounts
+t_tmp_already_mounted
+t_not_systemd
+t_symlink_run_absolute
+t_symlink_run_relative
+t_machine_id_symlink
+t_machine_id_special FIFO 'mkfifo machine-id'
+t_machine_id_special "device node" 'mknod machine-id c 1 3'
+t_machine_id_special directory 'mkdir machine-id'
+t_machine_id_special "hard link" 'echo x >other && ln other machine-id'
+t_etc_symlink
+t_tmp_symlink_to_host_etc
+t_rollback_middle
+echo "1..$n"
+[ $failed -eq 0 ]
