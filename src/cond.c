@@ -259,12 +259,19 @@ bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
                 }
                 free(w);
         }
+        if (c->root_readonly != COND_BOOL_ANY && (c->root_readonly == COND_BOOL_TRUE) != in->root_readonly) {
+                free(first_match);
+                *why = xasprintf("root_readonly: root.readonly is %s", in->root_readonly ? "true" : "false");
+                return false;
+        }
         *why = first_match ? first_match : xstrdup(cond_is_empty(c) ? "no conditions" : "all conditions hold");
         return true;
 }
 
 bool cond_is_empty(const struct cond *c)
 {
+        if (c->root_readonly != COND_BOOL_ANY)
+                return false;
         for (int k = 0; k < _COND_KIND_MAX; k++)
                 if (c->has_pos[k] || c->has_neg[k])
                         return false;

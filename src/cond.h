@@ -21,12 +21,20 @@ enum cond_kind {
         _COND_KIND_MAX,
 };
 
+/* A yes/no condition that may be absent (zero: absent). */
+enum cond_bool {
+        COND_BOOL_ANY = 0,
+        COND_BOOL_FALSE,
+        COND_BOOL_TRUE,
+};
+
 struct cond {
         struct strv pos[_COND_KIND_MAX];
         struct strv neg[_COND_KIND_MAX];
         bool has_pos[_COND_KIND_MAX];
         bool has_neg[_COND_KIND_MAX];
         int see_through_shell;    /* -1: default (yes) */
+        enum cond_bool root_readonly;
 };
 
 /* What conditions are evaluated against. */
@@ -37,6 +45,7 @@ struct cond_input {
         const char *const *mounts;  /* destinations, n_mounts of them */
         size_t n_mounts;
         const char *stage;
+        bool root_readonly;       /* config.json's root.readonly */
 };
 
 /* The key's kind, e.g. "env_not" gives COND_ENV and negated; false when unknown. */

@@ -322,15 +322,9 @@ static int write_all(int fd, const char *buf, size_t len)
         return 0;
 }
 
-/* Opens an existing regular, singly linked file for rewriting; refuses anything else. */
-static int open_existing_file(int dirfd, const char *name, const char *target, struct stat *st, int *fd,
-                              struct error *e)
+/* Checks that an existing target is a regular, singly linked file; refuses anything else. */
+static int check_existing_file(int pfd, const char *target, struct stat *st, struct error *e)
 {
-        _cleanup_close_ int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        char proc[64];
-
-        if (pfd < 0)
-                return -errno;
         if (fstat(pfd, st) < 0)
                 return error_setsys(e, -errno, "%s", target);
         if (!S_ISREG(st->st_mode))
@@ -338,16 +332,73 @@ static int open_existing_file(int dirfd, const char *name, const char *target, s
         if (st->st_nlink > 1)
                 return error_set(e, -EPERM, "%s has %ju hard links, refusing to write it", target,
                                  (uintmax_t)st->st_nlink);
-        /* Reopen the very inode checked above, never the name again. */
+        return 0;
+}
+
+static int create_file(int dirfd, const char *name, const struct op *op, struct undo *u, struct error *e)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                        op->action->mode);
+        int r;
+
+        if (fd < 0)
+                return error_setsys(e, -errno, "cannot create %s", op->target);
+        u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        u->file_name = xstrdup(name);
+        u->file_created = true;
+        if ((r = write_all(fd, op->content, op->content_len)) < 0 || fchmod(fd, op->action->mode) < 0)
+                return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);
+        return 0;
+}
+
+/* Rewrites the very inode checked (reopened through its O_PATH fd), keeping a backup for rollback. */
+static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat *st, const struct op *op,
+                        struct undo *u, struct error *e)
+{
+        _cleanup_close_ int fd = -1;
+        char proc[64];
+        ssize_t n;
+        int r = 0;
+
+        if (st->st_size > FILE_BACKUP_MAX)
+                return error_set(e, -EFBIG, "%s is larger than %d bytes, refusing to replace it", op->target,
+                                 FILE_BACKUP_MAX);
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        *fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        return *fd < 0 ? error_setsys(e, -errno, "cannot open %s", target) : 0;
+        fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;  /* the caller handles EROFS */
+        u->old_content = xmalloc((size_t)st->st_size + 1);
+        n = pread(fd, u->old_content, (size_t)st->st_size, 0);
+        u->old_len = n > 0 ? (size_t)n : 0;
+        u->old_mode = st->st_mode & 07777;
+        u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        u->file_name = xstrdup(name);
+        if (ftruncate(fd, 0) < 0 || (r = write_all(fd, op->content, op->content_len)) < 0 ||
+            fchmod(fd, op->action->mode) < 0)
+                return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);
+        return 0;
+}
+
+/*
+ * A read-only rootfs cannot be written: put the content in a file of its own and
+ * bind it over the target instead, as systemd does for a transient machine id.
+ */
+static int bind_file_over(struct executor *x, int pfd, const struct op *op, struct undo *u, struct error *e)
+{
+        int r = mount_file_with_content(pfd, op->content, op->content_len, op->action->mode);
+
+        if (r < 0)
+                return error_setsys(e, r, "read-only rootfs: cannot bind a file over %s", op->target);
+        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
+        if (r < 0)
+                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
+        return 0;
 }
 
 static int exec_file(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
         const struct action *a = op->action;
-        _cleanup_close_ int dirfd = -1, fd = -1;
+        _cleanup_close_ int dirfd = -1, pfd = -1;
         const char *name;
         struct stat st;
         int r;
@@ -355,31 +406,21 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
         r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &dirfd, &name);
         if (r < 0)
                 return error_setsys(e, r, "cannot resolve the directory of %s inside the rootfs", op->target);
-        r = open_existing_file(dirfd, name, op->target, &st, &fd, e);
-        if (r == -ENOENT) {
-                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, a->mode);
-                if (fd < 0)
-                        return error_setsys(e, -errno, "cannot create %s", op->target);
-                u->file_created = true;
-        } else if (r < 0)
-                return e->code ? r : error_setsys(e, r, "%s", op->target);
-        else if (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0))
+        pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (pfd < 0 && errno == ENOENT)
+                return create_file(dirfd, name, op, u, e);
+        if (pfd < 0)
+                return error_setsys(e, -errno, "%s", op->target);
+        if ((r = check_existing_file(pfd, op->target, &st, e)) < 0)
+                return r;
+        if (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0))
                 return 0;
-        else {
-                if (st.st_size > FILE_BACKUP_MAX)
-                        return error_set(e, -EFBIG, "%s is larger than %d bytes, refusing to replace it",
-                                         op->target, FILE_BACKUP_MAX);
-                u->old_content = xmalloc((size_t)st.st_size + 1);
-                r = (int)pread(fd, u->old_content, (size_t)st.st_size, 0);
-                u->old_len = r > 0 ? (size_t)r : 0;
-                u->old_mode = st.st_mode & 07777;
-        }
-        u->file_dirfd = TAKE_FD(dirfd);
-        u->file_name = xstrdup(name);
-        if (ftruncate(fd, 0) < 0 || (r = write_all(fd, op->content, op->content_len)) < 0 ||
-            fchmod(fd, a->mode) < 0)
-                return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);
-        return 0;
+        r = rewrite_file(dirfd, name, pfd, &st, op, u, e);
+        if (r == -EROFS)
+                return bind_file_over(x, pfd, op, u, e);
+        if (r < 0 && !e->code)
+                return error_setsys(e, r, "cannot open %s", op->target);
+        return r;
 }
 
 /* The container's cgroup2 path, from the "0::" line of /proc/<pid>/cgroup. */
@@ -408,6 +449,23 @@ static int read_cgroup2_path(const char *pid, char **out, struct error *e)
         return 0;
 }
 
+/* Is the layout exec_cgroup makes already there (the hook ran before)? */
+static bool cgroup_already_done(int tfd, bool namespaced, const char *cgroup_path)
+{
+        _cleanup_close_ int own = -1;
+        bool is_root, ro;
+        long fstype;
+
+        if (mount_inspect(tfd, &is_root, &fstype, &ro) < 0 || !is_root || fstype != CGROUP2_SUPER_MAGIC)
+                return false;
+        if (namespaced)
+                return !ro;
+        if (!ro || !path_is_normalized_absolute(cgroup_path))
+                return false;
+        own = openat(tfd, cgroup_path + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        return own >= 0 && mount_inspect(own, &is_root, &fstype, &ro) == 0 && is_root && !ro;
+}
+
 /*
  * cgroup2 for systemd. With a cgroup namespace of its own, a fresh cgroup2 mount
  * made inside it shows just the container's subtree: mount it writable. In the
@@ -419,8 +477,6 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
         const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
         bool namespaced = op->cgroupns_private || (x->cgroup_path && strcmp(x->cgroup_path, "/") == 0);
         _cleanup_close_ int tfd = -1, own = -1, ownmnt = -1;
-        bool is_root, ro;
-        long fstype;
         int r;
 
         if (!x->cgroup_path)
@@ -429,9 +485,8 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
         r = rootfs_open_at(&x->root, op->target, O_PATH | O_DIRECTORY, &tfd);
         if (r < 0)
                 return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
-        if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && fstype == CGROUP2_SUPER_MAGIC &&
-            !ro && namespaced)
-                return 0;       /* already writable */
+        if (cgroup_already_done(tfd, namespaced, x->cgroup_path))
+                return 0;       /* running twice must not stack mounts */
         r = mount_fs_at("cgroup2", "", base | (namespaced ? 0 : MS_RDONLY), tfd);
         if (r < 0)
                 return error_setsys(e, r, "cannot mount cgroup2 on %s", op->target);

@@ -153,6 +153,54 @@ int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags)
         return mount_set_flags(newfd, flags, false);
 }
 
+static int write_new_file(int dirfd, const char *name, const char *content, size_t len, unsigned mode)
+{
+        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+        if (fd < 0)
+                return -errno;
+        while (len > 0) {
+                ssize_t n = write(fd, content, len);
+
+                if (n < 0)
+                        return -errno;
+                content += n;
+                len -= (size_t)n;
+        }
+        return fchmod(fd, mode) < 0 ? -errno : 0;
+}
+
+int mount_file_with_content(int targetfd, const char *content, size_t len, unsigned mode)
+{
+        _cleanup_close_ int fsfd = -1, mfd = -1, tree = -1;
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                               MOUNT_ATTR_NOEXEC };
+        int r;
+
+        if (!use_new_api())
+                return -EROFS;  /* mount(2) would need a host path for the tmpfs */
+        fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fsfd < 0)
+                return fell_back(-errno) ? -EROFS : -errno;
+        if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+            fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+            fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -errno;
+        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (mfd < 0)
+                return -errno;
+        if ((r = write_new_file(mfd, "content", content, len, mode)) < 0)
+                return r;
+        tree = open_tree(mfd, "content", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0)
+                return -errno;
+        if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+                return -errno;
+        if (move_mount(tree, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -errno;
+        return 0;
+}
+
 int mount_set_flags(int fd, unsigned long flags, bool recursive)
 {
         char path[64];

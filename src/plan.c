@@ -324,6 +324,14 @@ static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c)
                                 c->see_through_shell = config_setting_get_bool(k);
                         continue;
                 }
+                if (strcmp(key, "root_readonly") == 0) {
+                        if (config_setting_type(k) != CONFIG_TYPE_BOOL) {
+                                problem(L, line_of(k), "root_readonly must be true or false");
+                                ok = false;
+                        } else
+                                c->root_readonly = config_setting_get_bool(k) ? COND_BOOL_TRUE : COND_BOOL_FALSE;
+                        continue;
+                }
                 if (!cond_kind_from_key(key, &kind, &neg)) {
                         problem(L, line_of(k), "unknown condition \"%s\"", key);
                         ok = false;

@@ -164,6 +164,7 @@ static void resolver_init(struct resolver *R, const struct spec *spec, const str
         R->cin = (struct cond_input){
                 .args = &spec->args, .env = &spec->env, .annotations = &R->annotations,
                 .mounts = R->mount_dests, .n_mounts = spec->n_mounts, .stage = stage,
+                .root_readonly = spec->root_readonly,
         };
 }
 

@@ -1,0 +1,377 @@
+#!/bin/bash
+# End-to-end tests: boot systemd under runc and crun with oci-mountplan as an
+# OCI hook, in Docker-like unprivileged containers. Run as root:
+#
+#   tests/e2e/run.sh                 # everything
+#   OMP_E2E_FILTER='crun' tests/e2e/run.sh   # tests whose name matches (ERE)
+#   OMP_E2E_SUITES=bookworm tests/e2e/run.sh
+#
+# See tests/e2e/README for the variables and what each group checks.
+set -u
+
+. "$(dirname "$0")/lib.sh"
+
+SUITES=${OMP_E2E_SUITES:-"bookworm testing"}
+# runtime:hook stage
+VARIANTS=${OMP_E2E_VARIANTS:-"runc:createContainer crun:createContainer runc:prestart"}
+# cgroup host:cgroup namespace of the container
+HOSTS=${OMP_E2E_HOSTS:-"hybrid:host hybrid:private v2:host v2:private"}
+FILTER=${OMP_E2E_FILTER:-}
+BOOT_TIMEOUT=10
+STOP_TIMEOUT=5
+# systemd 252 / 256+ wording
+NOHOOK_ERROR='Failed to mount tmpfs (at|\(type tmpfs\) on) /run.*Operation not permitted'
+
+T_NUM=0 T_PASS=0 T_FAIL=0 T_SKIP=0
+declare -A BOOTS=([runc]=0 [crun]=0)
+declare -A ROOTFS=()
+
+# ---------------------------------------------------------------- reporting
+
+t_ok()   { T_NUM=$((T_NUM + 1)); T_PASS=$((T_PASS + 1)); echo "ok $T_NUM - $1${2:+ ($2)}"; }
+t_fail() {
+	T_NUM=$((T_NUM + 1)); T_FAIL=$((T_FAIL + 1))
+	echo "not ok $T_NUM - $1"
+	printf '%s\n' "$2" | sed 's/^/#   /'
+}
+t_skip() { T_NUM=$((T_NUM + 1)); T_SKIP=$((T_SKIP + 1)); echo "ok $T_NUM - $1 # SKIP $2"; }
+# A skip that CI must not accept: there it is a failure.
+t_skip_ci() {
+	if [ "${CI:-}" = true ]; then t_fail "$1" "would skip, not allowed in CI: $2"; else t_skip "$1" "$2"; fi
+}
+# Checks add their complaints to WHY; t_check reports them.
+WHY=""
+why() { WHY+=${WHY:+$'\n'}$*; }
+t_check() { # NAME [DETAIL]
+	if [ -z "$WHY" ]; then t_ok "$1" "${2:-}"; else t_fail "$1" "$WHY"; fi
+	WHY=""
+}
+selected() { [ -z "$FILTER" ] || [[ $1 =~ $FILTER ]]; }
+
+# Why a container did not come up: systemd's state, failed units, runtime output.
+diagnose() {
+	local rt=$1 host=$2 id=$3
+	echo "is-system-running: ${SD_STATE:-?} after ${SD_SECONDS:-?} s"
+	if kill -0 "$RUN_PID" 2>/dev/null; then
+		e2e_exec "$rt" "$host" "$id" systemctl --failed --plain --no-legend --no-pager 2>&1 | head -n 5
+	fi
+	tail -n 5 "$RUN_ERR" 2>/dev/null
+}
+
+# ---------------------------------------------------------------- containers
+
+# new_container NAME SUITE: fresh bundle; sets ID and B, resets CFG_*
+new_container() {
+	e2e_new_id "$1"
+	ID=$E2E_ID WHY=""
+	B=$(e2e_bundle "$ID" "${ROOTFS[$2]}") || return 1
+	e2e_config_defaults
+}
+
+# use_variant VARIANT HOSTMODE: sets RT, STAGE, HOST and the CFG_* they imply
+use_variant() {
+	RT=${1%%:*} STAGE=${1#*:} HOST=${2%%:*}
+	CFG_HOOK_STAGE=$STAGE
+	[ "${2#*:}" = private ] && CFG_CGROUPNS=true
+	[ "$HOST" = v2 ] && CFG_RESOURCES=false
+	return 0
+}
+
+start() { e2e_config "$B" "$ID" && e2e_start "$RT" "$HOST" "$ID" "$B"; }
+teardown() { e2e_teardown "$RT" "$HOST" "$ID" "$B"; }
+exec_in() { e2e_exec "$RT" "$HOST" "$ID" "$@"; }
+
+# boot: start and wait for `systemctl is-system-running` = running.
+boot() {
+	start || return 1
+	e2e_wait_status "$RT" "$HOST" "$ID" running 15 || { SD_STATE="not started"; SD_SECONDS=""; return 1; }
+	e2e_wait_running "$RT" "$HOST" "$ID" "$BOOT_TIMEOUT" || return 1
+	BOOTS[$RT]=$((BOOTS[$RT] + 1))
+}
+
+# ---------------------------------------------------------------- checks
+
+# The container's init lives in the container's cgroup: systemd moved itself
+# to <container cgroup>/init.scope, and made system.slice next to it.
+check_cgroup() {
+	local cg=/omp-e2e/$ID host_cg inside unified=/sys/fs/cgroup/unified
+	host_cg=$(sed -n 's/^0:://p' "/proc/$CT_PID/cgroup")
+	inside=$(exec_in cat /proc/1/cgroup | sed -n 's/^0:://p')
+	if [ "$host_cg" != "$cg/init.scope" ]; then
+		why "host sees init in cgroup '$host_cg', expected '$cg/init.scope'"
+	elif ! grep -qx "$CT_PID" "$unified$cg/init.scope/cgroup.procs"; then
+		why "init not in $unified$cg/init.scope/cgroup.procs"
+	elif [ ! -d "$unified$cg/system.slice" ]; then
+		why "no system.slice below the container's cgroup"
+	elif [ "$inside" != "$cg/init.scope" ] && [ "$inside" != /init.scope ]; then
+		why "inside, /proc/1/cgroup says '$inside'"
+	elif grep -qx "$CT_PID" "$unified/init.scope/cgroup.procs" 2>/dev/null; then
+		why "init is in the host's root init.scope"
+	fi
+}
+
+# RTMIN+3 makes systemd halt; the runtime must exit 0 soon after.
+check_stop() {
+	local t0
+	t0=$(e2e_now)
+	e2e_rt "$RT" "$HOST" kill "$ID" 37 >/dev/null 2>&1 || { why "kill failed"; return; }
+	if ! e2e_wait_exit "$STOP_TIMEOUT"; then
+		why "runtime exit status $RUN_RC after $(e2e_since "$t0") s (124 = still running)"
+		why "$(tail -n 3 "$RUN_ERR")"
+	fi
+}
+
+# Number of mounts of FSTYPE at MOUNTPOINT inside the container.
+count_mounts() {
+	exec_in cat /proc/1/mountinfo |
+		awk -v t="$1" -v f="$2" '$5 == t { for (i = 7; $i != "-"; i++); if ($(i + 1) == f) n++ } END { print n + 0 }'
+}
+
+# ---------------------------------------------------------------- test groups
+
+# Boot systemd with the hook; check running, cgroup placement and clean stop.
+test_boot() {
+	local suite=$1 variant=$2 hostmode=$3 name
+	name="boot $suite ${variant/:/\/} ${hostmode%%:*}-host ${hostmode#*:}-cgroupns"
+	selected "$name" || return 0
+	new_container boot "$suite" && use_variant "$variant" "$hostmode" || { t_fail "$name" "setup failed"; return; }
+	if boot; then
+		t_ok "$name: running" "${SD_SECONDS} s"
+		check_cgroup; t_check "$name: own cgroup"
+		check_stop; t_check "$name: RTMIN+3 stops, runtime exits 0"
+	else
+		t_fail "$name: running" "$(diagnose "$RT" "$HOST" "$ID")"
+		t_fail "$name: own cgroup" "did not boot"
+		t_fail "$name: RTMIN+3 stops, runtime exits 0" "did not boot"
+	fi
+	teardown
+}
+
+# Without the hook systemd cannot mount /run and exits.
+test_nohook() {
+	local suite=$1 rt=$2 name
+	name="nohook $suite $rt: systemd fails on /run"
+	selected "$name" || return 0
+	new_container nohook "$suite" && use_variant "$rt:" hybrid:host || { t_fail "$name" "setup failed"; return; }
+	CFG_TERMINAL=true
+	e2e_config "$B" "$ID" && e2e_start_tty "$RT" "$HOST" "$ID" "$B"
+	e2e_wait_exit 15
+	if grep -qE "$NOHOOK_ERROR" "$RUN_OUT" && [ "$RUN_RC" != 0 ] && [ "$RUN_RC" != 124 ]; then
+		t_ok "$name" "exit $RUN_RC"
+	else
+		t_fail "$name" "exit $RUN_RC; console: $(tr -d '\r\000' <"$RUN_OUT" | grep -v '^$' | tail -n 4)"
+	fi
+	teardown
+}
+
+# run_shell VARIANT SUITE STAGE: run a non-systemd command, print its
+# normalised mount table and the files it changed in the rootfs.
+run_shell() {
+	new_container "shell-${3:-nohook}" "$2" && use_variant "$1" hybrid:host || return 1
+	CFG_HOOK_STAGE=$3
+	CFG_ARGS='"/bin/sh", "-c", "cat /proc/self/mountinfo; sleep 1"'
+	start || return 1
+	e2e_wait_exit 15
+	# mount point, options, fs type and source; ids and devices vary
+	awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i + 1), ($(i + 1) == "overlay" ? "" : $(i + 2)) }' "$RUN_OUT"
+	echo "exit $RUN_RC"
+	(cd "$B/upper" && find . -printf '%p %y %m\n' | sort)
+	teardown
+}
+
+# A non-systemd command: the hook must change nothing.
+test_shell() {
+	local suite=$1 variant=$2 name without with
+	name="shell $suite ${variant/:/\/}: hook does nothing for /bin/sh"
+	selected "$name" || return 0
+	without=$(run_shell "$variant" "$suite" "")
+	with=$(run_shell "$variant" "$suite" "${variant#*:}")
+	if ! grep -q ' proc proc$' <<<"$without"; then
+		t_fail "$name" "no mount table from the container: $(tail -n 3 <<<"$without")"
+	elif [ "$without" = "$with" ]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "$(diff <(echo "$without") <(echo "$with") | grep '^[<>]' | head -n 8)"
+	fi
+}
+
+# Feature tests on the hybrid host: each boots and checks one thing.
+feature_volume() {
+	mkdir -p "$B/volume" && echo omp-marker >"$B/volume/marker"
+	CFG_EXTRA_MOUNTS='{ "destination": "/run/x", "type": "bind", "source": "'"$B/volume"'", "options": ["rbind", "rw"] }'
+	boot || { why "$(diagnose "$RT" "$HOST" "$ID")"; return; }
+	[ "$(exec_in cat /run/x/marker 2>&1)" = omp-marker ] || why "/run/x/marker not visible after boot"
+}
+
+feature_readonly() {
+	CFG_READONLY=true
+	boot || why "$(diagnose "$RT" "$HOST" "$ID")"
+}
+
+feature_twice() {
+	local n mp
+	CFG_HOOK_COUNT=2
+	boot || { why "$(diagnose "$RT" "$HOST" "$ID")"; return; }
+	for mp in /run:tmpfs /run/lock:tmpfs /tmp:tmpfs /sys/fs/cgroup:cgroup2; do
+		n=$(count_mounts "${mp%%:*}" "${mp#*:}")
+		[ "$n" = 1 ] || why "$n ${mp#*:} mounts on ${mp%%:*}, expected 1"
+	done
+}
+
+test_feature() {
+	local suite=$1 variant=$2 feature=$3 what=$4 name
+	name="feature $suite ${variant/:/\/}: $what"
+	selected "$name" || return 0
+	new_container "$feature" "$suite" && use_variant "$variant" hybrid:host || { t_fail "$name" "setup failed"; return; }
+	"feature_$feature"
+	t_check "$name"
+	teardown
+}
+
+# ---------------------------------------------------------------- hostile images
+#
+# Each hostile_* function damages the rootfs $R (the container's overlay)
+# and may create victims on the host under $VICTIM; hostile_check_* then
+# verifies them. /sbin/init is a stub that sleeps, so the plan's conditions
+# hold but systemd itself cannot touch anything: what changes is the hook's doing.
+
+hostile_run_abs()      { rm -rf "$R/run" && ln -s "$VICTIM" "$R/run"; }
+hostile_run_rel()      { rm -rf "$R/run" && ln -s "../../../../../../../../..$VICTIM" "$R/run"; }
+hostile_mid_symlink()  { rm -f "$R/etc/machine-id" && ln -s "$VICTIM/file" "$R/etc/machine-id"; }
+hostile_etc_symlink()  { mv "$R/etc" "$R/etc.real" && ln -s "$VICTIM" "$R/etc"; }
+hostile_mid_fifo()     { rm -f "$R/etc/machine-id" && mkfifo "$R/etc/machine-id"; }
+hostile_mid_device()   { rm -f "$R/etc/machine-id" && mknod "$R/etc/machine-id" c 1 3; }
+hostile_mid_dir()      { rm -f "$R/etc/machine-id" && mkdir "$R/etc/machine-id"; }
+hostile_mid_hardlink() { : >"$R/etc/omp-linked" && ln -f "$R/etc/omp-linked" "$R/etc/machine-id"; }
+hostile_tmp_etc()      { rm -rf "$R/tmp" && ln -s /etc "$R/tmp"; }
+
+HOSTILE_CASES="run_abs:/run-absolute-symlink-to-host-dir run_rel:/run-relative-symlink-to-host-dir
+	mid_symlink:machine-id-symlink-to-host-file etc_symlink:/etc-symlink-to-host-dir
+	mid_fifo:machine-id-fifo mid_device:machine-id-device-node mid_dir:machine-id-directory
+	mid_hardlink:machine-id-hard-link tmp_etc:/tmp-symlink-to-/etc"
+
+# Host state a hook could damage: mounts, the victim dir, /etc's entries.
+host_snapshot() {
+	e2e_host_mounts
+	echo "--- victim"
+	(cd "$VICTIM" && find . -printf '%p %y %s %i %T@\n' | sort && cat file)
+	echo "--- /etc"
+	find /etc -maxdepth 1 -printf '%p %y %i\n' | sort
+}
+
+hostile_stub_init() {
+	rm -f "$R/sbin/init"
+	printf '#!/bin/sh\nexec sleep 600\n' >"$R/sbin/init"
+	chmod 755 "$R/sbin/init"
+}
+
+# Did the container start, or did the hook refuse with a one-line error?
+hostile_outcome() {
+	if e2e_wait_status "$RT" "$HOST" "$ID" running 15; then
+		echo started
+	elif kill -0 "$RUN_PID" 2>/dev/null; then
+		echo "hung: runtime still starting after 15 s"
+	elif grep -q 'oci-mountplan' "$RUN_ERR"; then
+		echo "refused: $(grep -o 'oci-mountplan[^"]*' "$RUN_ERR" | head -n 1 | cut -c1-120)"
+	else
+		echo "failed without an oci-mountplan error: $(tail -n 1 "$RUN_ERR" | cut -c1-160)"
+	fi
+}
+
+test_hostile() {
+	local suite=$1 variant=$2 case=${3%%:*} what=${3#*:} name before after outcome
+	local R VICTIM
+	name="hostile $suite ${variant/:/\/}: $what"
+	selected "$name" || return 0
+	new_container "hostile" "$suite" && use_variant "$variant" hybrid:host || { t_fail "$name" "setup failed"; return; }
+	R=$B/rootfs
+	VICTIM=$(mktemp -d /tmp/omp-victim-XXXXXX)
+	echo victim >"$VICTIM/marker" && : >"$VICTIM/file"
+	hostile_stub_init && "hostile_$case" || { t_fail "$name" "could not build the image"; return; }
+	before=$(host_snapshot)
+	start
+	outcome=$(hostile_outcome)
+	[ "$case" = mid_hardlink ] && cp "$R/etc/omp-linked" "$E2E_STATE/linked"
+	teardown
+	after=$(host_snapshot)
+	e2e_host_restore_mounts <(head -n "$(grep -n '^--- victim' <<<"$before" | cut -d: -f1)" <<<"$before" | sed '$d')
+	if [ "$before" != "$after" ]; then
+		t_fail "$name" "host changed ($outcome): $(diff <(echo "$before") <(echo "$after") | grep '^[<>]' | head -n 5)"
+	elif [ "$case" = mid_hardlink ] && [ -s "$E2E_STATE/linked" ]; then
+		t_fail "$name" "the file hard-linked to machine-id was written ($outcome)"
+	elif [[ $outcome == started || $outcome == refused* ]]; then
+		t_ok "$name" "$outcome"
+	else
+		t_fail "$name" "$outcome"
+	fi
+	rm -rf "$VICTIM" "$E2E_STATE/linked"
+}
+
+# ---------------------------------------------------------------- main
+
+preflight() {
+	local rt
+	for rt in runc crun; do
+		command -v "$rt" >/dev/null || e2e_log "warning: $rt not installed"
+	done
+	[ -x "$OMP_HOOK" ] || e2e_log "warning: hook $OMP_HOOK missing: with-hook tests will fail"
+	[ -f "$OMP_PLAN" ] || e2e_log "warning: plan $OMP_PLAN missing"
+	grep -q cgroup2 /proc/filesystems || e2e_die "kernel without cgroup2"
+	[ -f /sys/fs/cgroup/unified/cgroup.procs ] ||
+		e2e_die "this suite expects a hybrid cgroup host (cgroup2 at /sys/fs/cgroup/unified)"
+}
+
+prepare_rootfs() {
+	local suite
+	for suite in $SUITES; do
+		e2e_rootfs "$suite" || exit 2
+		ROOTFS[$suite]=$E2E_ROOTFS
+		e2e_log "rootfs $suite: ${E2E_SUITE_NAME[$suite]}, $(e2e_image_info "$E2E_ROOTFS")"
+	done
+}
+
+# A variant whose runtime is missing is skipped (a failure in CI).
+variant_available() {
+	command -v "${1%%:*}" >/dev/null
+}
+
+run_group() { # GROUP-FUNCTION NAME-FOR-SKIP VARIANT ARGS...
+	local fn=$1 label=$2 variant=$3
+	shift 3
+	if variant_available "$variant"; then "$fn" "$@"; else selected "$label" && t_skip_ci "$label" "${variant%%:*} not installed"; fi
+}
+
+main() {
+	local t0 suite variant hostmode rt c
+	t0=$(e2e_now)
+	e2e_init
+	preflight
+	prepare_rootfs
+	e2e_log "hook: $OMP_HOOK, plan: $OMP_PLAN"
+	for suite in $SUITES; do
+		for variant in $VARIANTS; do
+			for hostmode in $HOSTS; do
+				run_group test_boot "boot $suite $variant $hostmode" "$variant" "$suite" "$variant" "$hostmode"
+			done
+			run_group test_shell "shell $suite $variant" "$variant" "$suite" "$variant"
+			run_group test_feature "feature $suite $variant volume" "$variant" "$suite" "$variant" volume "volume at /run/x survives boot"
+			run_group test_feature "feature $suite $variant readonly" "$variant" "$suite" "$variant" readonly "read-only rootfs boots"
+			run_group test_feature "feature $suite $variant twice" "$variant" "$suite" "$variant" twice "hook run twice does not stack mounts"
+		done
+		for rt in runc crun; do
+			run_group test_nohook "nohook $suite $rt" "$rt:" "$suite" "$rt"
+		done
+	done
+	suite=${SUITES%% *}
+	for variant in $VARIANTS; do
+		for c in $HOSTILE_CASES; do
+			run_group test_hostile "hostile $suite $variant ${c#*:}" "$variant" "$suite" "$variant" "$c"
+		done
+	done
+	echo "# boots: runc=${BOOTS[runc]} crun=${BOOTS[crun]}"
+	echo "# time: $(e2e_since "$t0") s"
+	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+	[ "$T_FAIL" = 0 ]
+}
+
+main "$@"
