@@ -210,7 +210,11 @@ static bool eval_pos(enum cond_kind k, const struct strv *pats, const struct con
                                  k == COND_COMMAND ? cmd : in->stage, list);
                 return false;
         }
-        *why = xasprintf("%s: all %zu hold", cond_names[k], pats->n);
+        {
+                _cleanup_free_ char *list = strv_join(pats, ", ");
+
+                *why = xasprintf("%s: %s %s", cond_names[k], list, k == COND_MOUNTED ? "mounted" : "hold");
+        }
         return true;
 }
 
@@ -229,43 +233,63 @@ static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct con
                                 : xasprintf("%s_not: %s", cond_names[k], d);
                         return false;
                 }
-        *why = xasprintf("%s_not: none of %zu hold", cond_names[k], pats->n);
+        {
+                _cleanup_free_ char *list = strv_join(pats, ", ");
+
+                *why = xasprintf("%s_not: none of %s %s", cond_names[k], list,
+                                 k == COND_COMMAND ? "matches" : k == COND_MOUNTED ? "mounted" :
+                                 k == COND_STAGE ? "is the stage" : "set");
+        }
         return true;
+}
+
+/* Appends one clause to the explanation, marked when it failed. */
+static void explain(FILE *f, bool *first, char *clause, bool held)
+{
+        fprintf(f, "%s%s%s", *first ? "" : "; ", clause, held ? "" : " (failed)");
+        *first = false;
+        free(clause);
 }
 
 bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
 {
         _cleanup_free_ char *alloc = NULL;
         const char *cmd = cond_effective_command(in->args, c->see_through_shell != 0, &alloc);
-        char *first_match = NULL;
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+        bool all = true, first = true;
 
-        *why = NULL;
+        if (!f)
+                abort();
         for (int k = 0; k < _COND_KIND_MAX; k++) {
                 char *w = NULL;
+                bool held;
 
-                if (c->has_pos[k] && !eval_pos((enum cond_kind)k, &c->pos[k], in, cmd, &w)) {
-                        free(first_match);
-                        *why = w;
-                        return false;
+                if (c->has_pos[k]) {
+                        held = eval_pos((enum cond_kind)k, &c->pos[k], in, cmd, &w);
+                        all &= held;
+                        explain(f, &first, w, held);
                 }
-                if (w && !first_match && k == COND_COMMAND)
-                        first_match = TAKE_PTR(w);
-                free(w);
-                w = NULL;
-                if (c->has_neg[k] && !eval_neg((enum cond_kind)k, &c->neg[k], in, cmd, &w)) {
-                        free(first_match);
-                        *why = w;
-                        return false;
+                if (c->has_neg[k]) {
+                        held = eval_neg((enum cond_kind)k, &c->neg[k], in, cmd, &w);
+                        all &= held;
+                        explain(f, &first, w, held);
                 }
-                free(w);
         }
-        if (c->root_readonly != COND_BOOL_ANY && (c->root_readonly == COND_BOOL_TRUE) != in->root_readonly) {
-                free(first_match);
-                *why = xasprintf("root_readonly: root.readonly is %s", in->root_readonly ? "true" : "false");
-                return false;
+        if (c->root_readonly != COND_BOOL_ANY) {
+                bool held = (c->root_readonly == COND_BOOL_TRUE) == in->root_readonly;
+
+                all &= held;
+                explain(f, &first, xasprintf("root_readonly: root.readonly is %s",
+                                             in->root_readonly ? "true" : "false"), held);
         }
-        *why = first_match ? first_match : xstrdup(cond_is_empty(c) ? "no conditions" : "all conditions hold");
-        return true;
+        if (first)
+                fputs("no conditions", f);
+        if (fclose(f) != 0 || !text)
+                abort();
+        *why = text;
+        return all;
 }
 
 bool cond_is_empty(const struct cond *c)

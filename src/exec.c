@@ -15,6 +15,9 @@
 
 #define FILE_BACKUP_MAX (1024 * 1024)
 
+/* An operation found its result already in place: a success that changed nothing. */
+#define EXEC_ALREADY 1
+
 /* What one performed operation left behind, to be undone if a later one fails. */
 struct undo {
         int mount_fd;             /* root of a mount we made, or -1 */
@@ -199,7 +202,7 @@ static int exec_tmpfs(struct executor *x, const struct op *op, struct undo *u, s
         if (r < 0)
                 return error_setsys(e, r, "cannot inspect %s", op->target);
         if (is_root && fstype == TMPFS_MAGIC)
-                return 0;       /* already a tmpfs: running twice must not stack mounts */
+                return EXEC_ALREADY;    /* a tmpfs already: running twice must not stack mounts */
         open_kept_mounts(x, op, keep);
         r = mount_fs_at("tmpfs", op->opts.data, op->opts.flags, tfd);
         if (r < 0) {
@@ -274,7 +277,7 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
         if (r < 0)
                 return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
         if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && same_file(src, tfd))
-                return 0;       /* already bound */
+                return EXEC_ALREADY;
         r = mount_bind_at(src, tfd, op->action->recursive, op->opts.flags);
         if (r < 0)
                 return error_setsys(e, r, "cannot bind %s on %s", op->source, op->target);
@@ -293,7 +296,7 @@ static int exec_mkdir(struct executor *x, const struct op *op, struct undo *u, s
 
         if (r < 0)
                 return error_setsys(e, r, "cannot make directory %s", op->target);
-        return 0;
+        return u->dirs.n == 0 ? EXEC_ALREADY : 0;
 }
 
 static const char *file_type_name(mode_t m)
@@ -414,7 +417,7 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
         if ((r = check_existing_file(pfd, op->target, &st, e)) < 0)
                 return r;
         if (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0))
-                return 0;
+                return EXEC_ALREADY;
         r = rewrite_file(dirfd, name, pfd, &st, op, u, e);
         if (r == -EROFS)
                 return bind_file_over(x, pfd, op, u, e);
@@ -486,7 +489,7 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
         if (r < 0)
                 return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
         if (cgroup_already_done(tfd, namespaced, x->cgroup_path))
-                return 0;       /* running twice must not stack mounts */
+                return EXEC_ALREADY;    /* running twice must not stack mounts */
         r = mount_fs_at("cgroup2", "", base | (namespaced ? 0 : MS_RDONLY), tfd);
         if (r < 0)
                 return error_setsys(e, r, "cannot mount cgroup2 on %s", op->target);
@@ -581,39 +584,61 @@ static int enter_container(struct executor *x, const struct spec *spec, struct e
         return 0;
 }
 
+const char *exec_outcome_name(enum exec_outcome o)
+{
+        static const char *const names[] = {
+                [OUTCOME_SKIPPED] = "skipped", [OUTCOME_NOT_RUN] = "not run", [OUTCOME_DONE] = "done",
+                [OUTCOME_ALREADY] = "already in place", [OUTCOME_FAILED] = "failed", [OUTCOME_UNDONE] = "undone",
+        };
+
+        return names[o];
+}
+
 int exec_resolution(const struct resolution *r, const struct spec *spec, const struct state *state,
-                    struct error *e)
+                    enum exec_outcome *outcomes, struct error *e)
 {
         struct executor x = { .root = { .fd = -1 }, .res = r, .state = state };
-        size_t done = 0;
+        size_t *undo_of = xmalloc((r->n_ops + 1) * sizeof(size_t));
         int ret = 0;
 
+        for (size_t i = 0; i < r->n_ops; i++)
+                outcomes[i] = r->ops[i].skipped ? OUTCOME_SKIPPED : OUTCOME_NOT_RUN;
         if (resolution_active_ops(r) == 0 || strcmp(r->stage, "poststop") == 0)
-                return 0;       /* poststop: the container's namespaces are gone */
-        if (geteuid() != 0)
-                return error_set(e, -EPERM, "performing a plan needs root (try --dry-run)");
+                goto out;       /* poststop: the container's namespaces are gone */
+        if (geteuid() != 0) {
+                ret = error_set(e, -EPERM, "performing a plan needs root (try --dry-run)");
+                goto out;
+        }
         if ((ret = enter_container(&x, spec, e)) < 0)
                 goto out;
         if ((ret = rootfs_open(r->rootfs, &x.root)) < 0) {
                 error_setsys(e, ret, "rootfs %s", r->rootfs);
                 goto out;
         }
-        for (; done < r->n_ops; done++) {
-                const struct op *op = &r->ops[done];
+        for (size_t i = 0; i < r->n_ops; i++) {
+                const struct op *op = &r->ops[i];
 
                 if (op->skipped)
                         continue;
+                undo_of[x.n_undo] = i;
                 ret = exec_op(&x, op, undo_new(&x), e);
                 if (ret < 0) {
+                        outcomes[i] = OUTCOME_FAILED;
                         error_wrap(e, "%s:%d: %s %s: ", op->plan->file, op->action->line,
                                    action_kind_name(op->kind), op->target);
                         break;
                 }
+                outcomes[i] = ret == EXEC_ALREADY ? OUTCOME_ALREADY : OUTCOME_DONE;
+                ret = 0;
         }
 out:
         /* Undo in reverse order on failure; on success only release what was held. */
-        for (size_t i = x.n_undo; i > 0; i--)
+        for (size_t i = x.n_undo; i > 0; i--) {
+                if (ret < 0 && outcomes[undo_of[i - 1]] == OUTCOME_DONE)
+                        outcomes[undo_of[i - 1]] = OUTCOME_UNDONE;
                 undo_one(&x, &x.undo[i - 1], ret < 0);
+        }
+        free(undo_of);
         free(x.undo);
         free(x.cgroup_path);
         rootfs_close(&x.root);

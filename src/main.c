@@ -15,7 +15,9 @@
 
 #include "config.h"
 #include "exec.h"
+#include "log.h"
 #include "plan.h"
+#include "plandir.h"
 #include "report.h"
 #include "resolve.h"
 #include "spec.h"
@@ -28,6 +30,10 @@
 struct options {
         const char *plans[MAX_PLANS];
         size_t n_plans;
+        const char *plan_dirs[MAX_PLANS];
+        size_t n_plan_dirs;
+        struct strv found;        /* plans found in the plan directories */
+        int log_level;
         const char *stage;
         const char *bundle;
         const char *id;
@@ -39,7 +45,7 @@ struct options {
 static void usage(FILE *f)
 {
         fprintf(f,
-                "Usage: oci-mountplan --plan FILE [--plan FILE...] [--stage STAGE]\n"
+                "Usage: oci-mountplan [--plan FILE...] [--plan-dir DIR...] [--stage STAGE]\n"
                 "       oci-mountplan --plan FILE --dry-run [--bundle DIR [--id ID]] [--format text|json]\n"
                 "       oci-mountplan --plan FILE --validate\n"
                 "\n"
@@ -48,12 +54,16 @@ static void usage(FILE *f)
                 "container.\n"
                 "\n"
                 "  -p, --plan FILE      plan file (libconfig); repeat for more, applied in order\n"
+                "  -d, --plan-dir DIR   take every DIR/*.conf; a later DIR overrides an earlier one by\n"
+                "                       file name (default: " PLANDIR " then\n"
+                "                       " ADMIN_PLANDIR ")\n"
                 "  -s, --stage STAGE    createContainer (default), createRuntime, prestart or poststop\n"
                 "  -n, --dry-run        print the resolved operations, touch nothing\n"
                 "  -b, --bundle DIR     with --dry-run: read DIR/config.json instead of a state on stdin\n"
                 "  -i, --id ID          with --bundle: the container id to assume (default: DIR's name)\n"
                 "  -f, --format FMT     dry-run output: text (default) or json\n"
                 "      --validate       check the plan files and print every problem\n"
+                "  -l, --log-level LVL  syslog: none, err, warning, notice, info (default), debug\n"
                 "  -h, --help           this help\n"
                 "  -V, --version        the version\n"
                 "\n"
@@ -78,6 +88,8 @@ static int parse_args(int argc, char **argv, struct options *o)
                 { "id", required_argument, NULL, 'i' },
                 { "format", required_argument, NULL, 'f' },
                 { "validate", no_argument, NULL, OPT_VALIDATE },
+                { "plan-dir", required_argument, NULL, 'd' },
+                { "log-level", required_argument, NULL, 'l' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
                 { 0 },
@@ -85,7 +97,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         int c;
 
         o->stage = "createContainer";
-        while ((c = getopt_long(argc, argv, "p:s:nb:i:f:hV", longopts, NULL)) != -1) {
+        o->log_level = LOG_INFO;
+        while ((c = getopt_long(argc, argv, "p:d:s:nb:i:f:l:hV", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'p':
                         if (o->n_plans == MAX_PLANS) {
@@ -93,6 +106,19 @@ static int parse_args(int argc, char **argv, struct options *o)
                                 return EXIT_BAD_INPUT;
                         }
                         o->plans[o->n_plans++] = optarg;
+                        break;
+                case 'd':
+                        if (o->n_plan_dirs == MAX_PLANS) {
+                                fprintf(stderr, "oci-mountplan: at most %d plan directories\n", MAX_PLANS);
+                                return EXIT_BAD_INPUT;
+                        }
+                        o->plan_dirs[o->n_plan_dirs++] = optarg;
+                        break;
+                case 'l':
+                        if (!log_parse_level(optarg, &o->log_level)) {
+                                fprintf(stderr, "oci-mountplan: unknown log level \"%s\"\n", optarg);
+                                return EXIT_BAD_INPUT;
+                        }
                         break;
                 case 's':
                         o->stage = optarg;
@@ -131,10 +157,6 @@ static int parse_args(int argc, char **argv, struct options *o)
                 fprintf(stderr, "oci-mountplan: unexpected argument \"%s\"\n", argv[optind]);
                 return EXIT_BAD_INPUT;
         }
-        if (o->n_plans == 0) {
-                fprintf(stderr, "oci-mountplan: no plan given (--plan FILE)\n");
-                return EXIT_BAD_INPUT;
-        }
         if (!stage_is_supported(o->stage)) {
                 fprintf(stderr, "oci-mountplan: unknown stage \"%s\" (createContainer, createRuntime, "
                         "prestart or poststop)\n", o->stage);
@@ -146,6 +168,34 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         if (o->id && !o->bundle) {
                 fprintf(stderr, "oci-mountplan: --id goes with --bundle\n");
+                return EXIT_BAD_INPUT;
+        }
+        return 0;
+}
+
+/* Without --plan, the plans come from the plan directories. */
+static int find_plans(struct options *o)
+{
+        static const char *const defaults[] = { PLANDIR, ADMIN_PLANDIR };
+        struct error e = { 0 };
+
+        if (o->n_plans > 0 && o->n_plan_dirs == 0)
+                return 0;
+        if (plandir_collect(o->n_plan_dirs ? o->plan_dirs : defaults, o->n_plan_dirs ? o->n_plan_dirs : 2,
+                            &o->found, &e) < 0) {
+                fprintf(stderr, "oci-mountplan: %s\n", e.msg);
+                return EXIT_BAD_INPUT;
+        }
+        for (size_t i = 0; i < o->found.n; i++) {
+                if (o->n_plans == MAX_PLANS) {
+                        fprintf(stderr, "oci-mountplan: at most %d plans\n", MAX_PLANS);
+                        return EXIT_BAD_INPUT;
+                }
+                o->plans[o->n_plans++] = o->found.v[i];
+        }
+        if (o->n_plans == 0 && (o->validate || o->dry_run)) {
+                fprintf(stderr, "oci-mountplan: no plans found in %s\n",
+                        o->n_plan_dirs ? "the --plan-dir directories" : PLANDIR " or " ADMIN_PLANDIR);
                 return EXIT_BAD_INPUT;
         }
         return 0;
@@ -218,13 +268,41 @@ static void sanitize_process(void)
         }
 }
 
+/* Every decision and action to syslog, with the container's short id. */
+static void log_run(const struct resolution *r, const enum exec_outcome *outcomes, const char *error)
+{
+        const char *id = r->id;
+        int shortid = (int)(strlen(id) > 12 ? 12 : strlen(id));
+
+        for (size_t i = 0; i < r->n_plans; i++) {
+                const struct plan_result *pr = &r->plans[i];
+
+                log_msg(LOG_INFO, "%.*s: plan %s (%s) %s: %s", shortid, id, pr->plan->name, pr->plan->file,
+                        pr->applies ? "applies" : "does not apply", pr->why);
+                for (size_t j = pr->first_op; j < pr->first_op + pr->n_ops; j++) {
+                        const struct op *op = &r->ops[j];
+
+                        log_msg(outcomes[j] == OUTCOME_FAILED ? LOG_ERR : LOG_INFO, "%.*s: %s:%d: %s %s: %s%s%s",
+                                shortid, id, op->plan->file, op->action->line, action_kind_name(op->kind),
+                                op->target, exec_outcome_name(outcomes[j]), op->skipped ? ": " : "",
+                                op->skipped ? op->why : "");
+                }
+        }
+        if (error)
+                log_msg(LOG_ERR, "%.*s: %s (stage %s; everything done was undone)", shortid, id, error, r->stage);
+        else
+                log_msg(LOG_NOTICE, "%.*s: stage %s: %zu operation(s) done or in place", shortid, id, r->stage,
+                        resolution_active_ops(r));
+}
+
 static int run(const struct options *o, struct plan *plans)
 {
         struct state state = { 0 };
         struct spec spec = { 0 };
         struct resolution res = { 0 };
         struct error e = { 0 };
-        int ret = EXIT_BAD_INPUT;
+        enum exec_outcome *outcomes = NULL;
+        int ret = EXIT_BAD_INPUT, r;
 
         if (read_state(o, &state, &e) < 0 ||
             spec_load(state.bundle, &spec, &e) < 0 ||
@@ -240,14 +318,19 @@ static int run(const struct options *o, struct plan *plans)
                 ret = fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_EXEC_FAILED;
                 goto out;
         }
+        outcomes = xmalloc((res.n_ops + 1) * sizeof(*outcomes));
+        log_open(o->log_level);
         sanitize_process();
-        if (exec_resolution(&res, &spec, &state, &e) < 0) {
+        r = exec_resolution(&res, &spec, &state, outcomes, &e);
+        log_run(&res, outcomes, r < 0 ? e.msg : NULL);
+        if (r < 0) {
                 fprintf(stderr, "oci-mountplan: %s: %s\n", state.id, e.msg);
                 ret = EXIT_EXEC_FAILED;
                 goto out;
         }
         ret = EXIT_SUCCESS;
 out:
+        free(outcomes);
         resolution_free(&res);
         spec_free(&spec);
         state_free(&state);
@@ -261,8 +344,12 @@ int main(int argc, char **argv)
         int ret;
 
         ret = parse_args(argc, argv, &o);
-        if (ret != 0)
+        if (ret == 0)
+                ret = find_plans(&o);
+        if (ret != 0) {
+                strv_free(&o.found);
                 return ret;
+        }
         ret = load_plans(&o, plans);
         if (ret == 0 && o.validate)
                 printf("%zu plan(s) valid\n", o.n_plans);
@@ -270,5 +357,6 @@ int main(int argc, char **argv)
                 ret = run(&o, plans);
         for (size_t i = 0; i < o.n_plans; i++)
                 plan_free(&plans[i]);
+        strv_free(&o.found);
         return ret;
 }

@@ -43,7 +43,9 @@ JSON
 
 check "--help exits 0" 0 "Usage: oci-mountplan" -- "$hook" --help
 check "--version" 0 "^oci-mountplan [0-9]" -- "$hook" --version
-check "no plan is bad usage" 2 "no plan given" -- "$hook"
+mkdir -p "$work/noplans"
+check "no plans found: dry-run is bad usage" 2 "no plans found" -- "$hook" --plan-dir "$work/noplans" --dry-run --bundle /
+check "unknown log level" 2 "unknown log level" -- "$hook" --plan "$plan" --log-level loud
 check "unknown option is bad usage" 2 "Usage" -- "$hook" --plan "$plan" --frobnicate
 check "unknown stage" 2 "unknown stage \"poststart\"" -- "$hook" --plan "$plan" --stage poststart
 check "bad --format" 2 "--format must be text or json" -- "$hook" --plan "$plan" --dry-run --format yaml
@@ -53,6 +55,22 @@ check "stray argument" 2 "unexpected argument" -- "$hook" --plan "$plan" extra
 check "--validate ok" 0 "1 plan\(s\) valid" -- "$hook" --plan "$plan" --validate
 check "--validate every shipped plan" 0 "plan\(s\) valid" -- "$hook" --validate $(printf -- '--plan %s ' "$src"/plans/*.conf)
 check "plan directory is not a plan" 2 "$src/plans" -- "$hook" --plan "$src/plans" --validate
+
+# Plan directories: a later directory replaces by name, adds new names, masks with
+# an empty file or a symlink to /dev/null; the result runs in lexical order.
+mkdir -p "$work/shipped" "$work/admin"
+for p in a b c e; do printf 'version = 1;\nactions = ( { type = "mkdir"; target = "/%s"; } );\n' $p >"$work/shipped/$p.conf"; done
+printf 'version = 1;\nactions = ( { type = "mkdir"; target = "/b-admin"; } );\n' >"$work/admin/b.conf"
+printf 'version = 1;\nactions = ( { type = "mkdir"; target = "/d"; } );\n' >"$work/admin/0-d.conf"
+ln -s /dev/null "$work/admin/c.conf"
+: >"$work/admin/e.conf"
+echo "not a plan" >"$work/admin/README"
+make_bundle "$work/dirs" '["/sbin/init"]'
+check "plan directories: override, add, mask, lexical order" 0 \
+        "^plan 0-d .*plan a \(.*/shipped/a.conf\).*plan b \(.*/admin/b.conf\).*/b-admin.*3 operation" -- \
+        sh -c "'$hook' --plan-dir '$work/shipped' --plan-dir '$work/admin' --dry-run --bundle '$work/dirs' | grep -v '^container' | tr '\n' ' '"
+check "plan directories: --validate checks what they hold" 0 "3 plan\(s\) valid" -- \
+        "$hook" --plan-dir "$work/shipped" --plan-dir "$work/admin" --validate
 
 # Oversized and endless inputs are cut off, not read whole.
 head -c 2000000 /dev/zero | tr '\0' ' ' >"$work/big.json"
