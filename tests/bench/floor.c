@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The floor for the hook benchmark: what plans/systemd.conf makes the hook do,
+ * done with raw syscalls and no parsing. Same mounts (new mount API onto fds
+ * resolved with openat2(RESOLVE_IN_ROOT)), same writes, same cgroup2 layout
+ * choice from /proc/self/cgroup; no plan, no JSON, no rollback bookkeeping.
+ *
+ *   floor ROOTFS     perform, with the OCI state on stdin (drained, not parsed)
+ *   floor --null     drain stdin and exit: the cost of spawning a program at all
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static const char machine_id[] = "4f66a1e3b0e4c1d6a9a3b2f1e0d9c8b7\n";
+
+static int in_root(int root, const char *path, int flags)
+{
+        struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
+                                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+
+        return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+}
+
+/* fsopen + fsconfig + fsmount + move_mount onto fd; opts is "key=value" pairs, NULL-ended. */
+static int mount_fs(const char *type, const char *const *opts, unsigned attr, int target)
+{
+        int fs = (int)syscall(SYS_fsopen, type, FSOPEN_CLOEXEC), mnt;
+
+        if (fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", type, 0) < 0)
+                return -1;
+        for (; opts && opts[0]; opts += 2)
+                if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0) < 0)
+                        return -1;
+        if (syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -1;
+        mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, attr);
+        close(fs);
+        if (mnt < 0 || syscall(SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -1;
+        close(mnt);
+        return 0;
+}
+
+static int tmpfs_at(int root, const char *path, const char *const *opts, unsigned attr)
+{
+        int fd = in_root(root, path, O_PATH | O_DIRECTORY);
+
+        if (fd < 0 || mount_fs("tmpfs", opts, attr, fd) < 0)
+                return -1;
+        close(fd);
+        return 0;
+}
+
+/* The cgroup2 path after "0::" in /proc/self/cgroup, or NULL. */
+static char *cgroup2_path(char *buf, size_t size)
+{
+        int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+        char *p;
+
+        if (fd >= 0)
+                close(fd);
+        if (n <= 0)
+                return NULL;
+        buf[n] = '\0';
+        p = strncmp(buf, "0::", 3) == 0 ? buf : strstr(buf, "\n0::");
+        if (!p)
+                return NULL;
+        p += p == buf ? 3 : 4;
+        p[strcspn(p, "\n")] = '\0';
+        return p;
+}
+
+static int cgroup_at(int root, const char *path)
+{
+        const unsigned base = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        char buf[4096];
+        const char *cg = cgroup2_path(buf, sizeof(buf));
+        int fd = in_root(root, path, O_PATH | O_DIRECTORY), own;
+
+        if (!cg || fd < 0)
+                return -1;
+        if (strcmp(cg, "/") == 0)       /* a cgroup namespace of its own: writable */
+                return mount_fs("cgroup2", NULL, base, fd);
+        if (mount_fs("cgroup2", NULL, base | MOUNT_ATTR_RDONLY, fd) < 0)
+                return -1;
+        close(fd);
+        fd = in_root(root, path, O_PATH | O_DIRECTORY);
+        own = openat(fd, cg + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (own < 0)
+                return -1;
+        {
+                struct mount_attr rw = { .attr_set = base, .attr_clr = MOUNT_ATTR_RDONLY };
+                int tree = (int)syscall(SYS_open_tree, own, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+
+                if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &rw, sizeof(rw)) < 0 ||
+                    syscall(SYS_move_mount, tree, "", own, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return -1;
+        }
+        return 0;
+}
+
+static int machine_id_at(int root, const char *path)
+{
+        int fd = in_root(root, path, O_WRONLY | O_NOFOLLOW);
+        struct stat st;
+
+        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return -1;
+        if (st.st_size == 0 && write(fd, machine_id, sizeof(machine_id) - 1) != sizeof(machine_id) - 1)
+                return -1;
+        if (st.st_size == 0 && fchmod(fd, 0444) < 0)
+                return -1;
+        return close(fd);
+}
+
+static int mkdir_at(int root, const char *parent, const char *name, mode_t mode)
+{
+        int fd = in_root(root, parent, O_PATH | O_DIRECTORY);
+
+        if (fd < 0 || mkdirat(fd, name, mode) < 0)
+                return -1;
+        return close(fd);
+}
+
+int main(int argc, char **argv)
+{
+        static const char *const run[] = { "mode", "755", "size", "20%", NULL };
+        static const char *const lock[] = { "mode", "1777", "size", "5m", NULL };
+        static const char *const tmp[] = { "mode", "1777", NULL };
+        const unsigned nn = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+        char state[65536];
+        int root;
+
+        while (read(STDIN_FILENO, state, sizeof(state)) > 0)
+                ;
+        if (argc == 2 && strcmp(argv[1], "--null") == 0)
+                return 0;
+        if (argc != 2) {
+                fprintf(stderr, "usage: floor ROOTFS < state.json | floor --null\n");
+                return 2;
+        }
+        umask(0);
+        root = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0 ||
+            tmpfs_at(root, "run", run, nn) < 0 ||
+            mkdir_at(root, "run", "lock", 0755) < 0 ||
+            tmpfs_at(root, "run/lock", lock, nn | MOUNT_ATTR_NOEXEC) < 0 ||
+            tmpfs_at(root, "tmp", tmp, nn) < 0 ||
+            cgroup_at(root, "sys/fs/cgroup") < 0 ||
+            machine_id_at(root, "etc/machine-id") < 0 ||
+            mkdir_at(root, "var/log", "journal", 02755) < 0) {
+                perror("floor");
+                return 1;
+        }
+        return 0;
+}
