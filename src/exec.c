@@ -21,6 +21,8 @@
 /* What one performed operation left behind, to be undone if a later one fails. */
 struct undo {
         int mount_fd;             /* root of a mount we made, or -1 */
+        int remount_fd;           /* a mount whose flags we changed, or -1 */
+        unsigned long old_flags;  /* ... and what they were */
         struct strv dirs;         /* directories we created */
         int file_dirfd;           /* a file we created or rewrote: its directory */
         char *file_name;
@@ -49,6 +51,7 @@ static struct undo *undo_new(struct executor *x)
         u = &x->undo[x->n_undo++];
         memset(u, 0, sizeof(*u));
         u->mount_fd = -1;
+        u->remount_fd = -1;
         u->file_dirfd = -1;
         return u;
 }
@@ -57,6 +60,8 @@ static void undo_one(struct executor *x, struct undo *u, bool rollback)
 {
         if (rollback && u->mount_fd >= 0)
                 (void)mount_detach(u->mount_fd);
+        if (rollback && u->remount_fd >= 0)
+                (void)mount_set_flags(u->remount_fd, u->old_flags, false);
         if (rollback && u->file_dirfd >= 0 && u->file_created)
                 (void)unlinkat(u->file_dirfd, u->file_name, 0);
         if (rollback && u->file_dirfd >= 0 && !u->file_created) {
@@ -73,6 +78,8 @@ static void undo_one(struct executor *x, struct undo *u, bool rollback)
                 rootfs_rmdir_created(&x->root, &u->dirs);
         if (u->mount_fd >= 0)
                 close(u->mount_fd);
+        if (u->remount_fd >= 0)
+                close(u->remount_fd);
         if (u->file_dirfd >= 0)
                 close(u->file_dirfd);
         strv_free(&u->dirs);
@@ -80,21 +87,25 @@ static void undo_one(struct executor *x, struct undo *u, bool rollback)
         free(u->old_content);
 }
 
-/* Reopens a target after mounting and checks the mount landed there (as bubblewrap does). */
-static int verify_mounted(struct executor *x, const char *target, long want_fstype, int *fd)
+/*
+ * The root of the mount just made on target. The new mount API hands it over; after
+ * mount(2) it is looked up again, and checked to be that mount (as bubblewrap does).
+ */
+static int find_new_mount(struct executor *x, const char *target, long want_fstype, int *fd)
 {
         bool is_root, ro;
         long fstype;
-        int r = rootfs_open_at(&x->root, target, O_PATH | O_DIRECTORY, fd);
+        int r;
 
+        if (*fd >= 0)
+                return 0;
+        r = rootfs_open_at(&x->root, target, O_PATH | O_DIRECTORY, fd);
         if (r < 0)
                 return r;
         r = mount_inspect(*fd, &is_root, &fstype, &ro);
         if (r < 0)
                 return r;
-        if (!is_root || (want_fstype && fstype != want_fstype))
-                return -EXDEV;
-        return 0;
+        return is_root && fstype == want_fstype ? 0 : -EXDEV;
 }
 
 /* Makes the mount point for a carried-over mount inside our fresh tmpfs. */
@@ -204,12 +215,12 @@ static int exec_tmpfs(struct executor *x, const struct op *op, struct undo *u, s
         if (is_root && fstype == TMPFS_MAGIC)
                 return EXEC_ALREADY;    /* a tmpfs already: running twice must not stack mounts */
         open_kept_mounts(x, op, keep);
-        r = mount_fs_at("tmpfs", op->opts.data, op->opts.flags, tfd);
+        r = mount_fs_at("tmpfs", op->opts.data, op->opts.flags, tfd, &u->mount_fd);
         if (r < 0) {
                 close_fds(keep, op->keep.n);
                 return error_setsys(e, r, "cannot mount tmpfs on %s", op->target);
         }
-        r = verify_mounted(x, op->target, TMPFS_MAGIC, &u->mount_fd);
+        r = find_new_mount(x, op->target, TMPFS_MAGIC, &u->mount_fd);
         if (r < 0) {
                 close_fds(keep, op->keep.n);
                 return error_setsys(e, r, "tmpfs on %s did not land where it was resolved", op->target);
@@ -470,6 +481,26 @@ static bool cgroup_already_done(int tfd, bool namespaced, const char *cgroup_pat
 }
 
 /*
+ * mount(2) refuses a second mount of the same cgroup2 superblock where the runtime
+ * already mounted it (move_mount allows it): make the runtime's mount writable.
+ */
+static int cgroup_remount_writable(int tfd, const struct op *op, struct undo *u, struct error *e)
+{
+        bool is_root, ro;
+        long fstype;
+        int r;
+
+        if (mount_inspect(tfd, &is_root, &fstype, &ro) < 0 || !is_root || fstype != CGROUP2_SUPER_MAGIC)
+                return error_setsys(e, -EBUSY, "cannot mount cgroup2 on %s", op->target);
+        r = mount_set_flags(tfd, MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
+        if (r < 0)
+                return error_setsys(e, r, "cannot make cgroup2 on %s writable", op->target);
+        u->remount_fd = fcntl(tfd, F_DUPFD_CLOEXEC, 3);
+        u->old_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0);
+        return 0;
+}
+
+/*
  * cgroup2 for systemd. With a cgroup namespace of its own, a fresh cgroup2 mount
  * made inside it shows just the container's subtree: mount it writable. In the
  * host's cgroup namespace, mount cgroup2 read-only and bind the container's own
@@ -490,10 +521,12 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
                 return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
         if (cgroup_already_done(tfd, namespaced, x->cgroup_path))
                 return EXEC_ALREADY;    /* running twice must not stack mounts */
-        r = mount_fs_at("cgroup2", "", base | (namespaced ? 0 : MS_RDONLY), tfd);
+        r = mount_fs_at("cgroup2", "", base | (namespaced ? 0 : MS_RDONLY), tfd, &u->mount_fd);
+        if (r == -EBUSY && namespaced)
+                return cgroup_remount_writable(tfd, op, u, e);
         if (r < 0)
                 return error_setsys(e, r, "cannot mount cgroup2 on %s", op->target);
-        r = verify_mounted(x, op->target, CGROUP2_SUPER_MAGIC, &u->mount_fd);
+        r = find_new_mount(x, op->target, CGROUP2_SUPER_MAGIC, &u->mount_fd);
         if (r < 0)
                 return error_setsys(e, r, "cgroup2 on %s did not land where it was resolved", op->target);
         if (namespaced)

@@ -2,7 +2,17 @@
 #include "json.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/random.h>
+
+void json_seed(void)
+{
+        uint32_t seed = 0;
+
+        if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == (ssize_t)sizeof(seed) && seed != 0)
+                json_object_seed(seed);
+}
 
 int json_parse_strict(const char *buf, size_t len, const char *what, json_t **out, struct error *e)
 {

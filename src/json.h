@@ -11,6 +11,12 @@
 /* jansson (>= 2.11) provides json_decrefp for its json_auto_t. */
 #define _cleanup_json_ __attribute__((cleanup(json_decrefp)))
 
+/*
+ * Seeds jansson's hash function from getrandom(): one syscall, where jansson's own
+ * seeding opens and reads /dev/urandom. Call before the first JSON object exists.
+ */
+void json_seed(void);
+
 /* Parses with duplicate keys refused; errors name what, line and column. */
 int json_parse_strict(const char *buf, size_t len, const char *what, json_t **out, struct error *e);
 

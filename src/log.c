@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #define LOG_NONE (-1)
 
 static int max_level = LOG_NONE;
+static int log_fd = -1;
 
 bool log_parse_level(const char *name, int *level)
 {
@@ -23,27 +29,44 @@ bool log_parse_level(const char *name, int *level)
         return false;
 }
 
+/*
+ * A minimal syslog client instead of syslog(3): glibc's tries to reconnect on every
+ * message when there is no socket, and reads /etc/localtime for a timestamp that
+ * journald and rsyslog replace anyway. Connected once, before the hook enters the
+ * container's namespaces; no socket means no log.
+ */
 void log_open(int level)
 {
+        struct sockaddr_un addr = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+
         max_level = level;
         if (level == LOG_NONE)
                 return;
-        /* Connect now, before the hook enters the container's namespaces. */
-        openlog("oci-mountplan", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+        log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (log_fd < 0)
+                return;
+        if (connect(log_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+                close(log_fd);
+                log_fd = -1;
+        }
 }
 
 bool log_enabled(int prio)
 {
-        return prio <= max_level;
+        return log_fd >= 0 && prio <= max_level;
 }
 
 void log_msg(int prio, const char *fmt, ...)
 {
+        char buf[4096];
         va_list ap;
+        int n;
 
         if (!log_enabled(prio))
                 return;
+        n = snprintf(buf, sizeof(buf), "<%d>oci-mountplan[%d]: ", LOG_DAEMON | prio, (int)getpid());
         va_start(ap, fmt);
-        vsyslog(prio, fmt, ap);
+        vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
         va_end(ap);
+        (void)!send(log_fd, buf, strlen(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
 }

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "exec.h"
+#include "json.h"
 #include "log.h"
 #include "plan.h"
 #include "plandir.h"
@@ -268,31 +269,43 @@ static void sanitize_process(void)
         }
 }
 
-/* Every decision and action to syslog, with the container's short id. */
+/*
+ * Every decision and action to syslog, with the container's short id: one line per
+ * run at info (one datagram on every container start), one per operation at debug.
+ */
 static void log_run(const struct resolution *r, const enum exec_outcome *outcomes, const char *error)
 {
-        const char *id = r->id;
-        int shortid = (int)(strlen(id) > 12 ? 12 : strlen(id));
+        int shortid = (int)(strlen(r->id) > 12 ? 12 : strlen(r->id));
+        char *text = NULL;
+        size_t size = 0;
+        FILE *f;
 
+        if (!log_enabled(LOG_ERR))
+                return;
+        f = open_memstream(&text, &size);
+        if (!f)
+                return;
+        fprintf(f, "%.*s: stage %s:", shortid, r->id, r->stage);
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];
 
-                log_msg(LOG_INFO, "%.*s: plan %s (%s) %s: %s", shortid, id, pr->plan->name, pr->plan->file,
-                        pr->applies ? "applies" : "does not apply", pr->why);
-                for (size_t j = pr->first_op; j < pr->first_op + pr->n_ops; j++) {
-                        const struct op *op = &r->ops[j];
-
-                        log_msg(outcomes[j] == OUTCOME_FAILED ? LOG_ERR : LOG_INFO, "%.*s: %s:%d: %s %s: %s%s%s",
-                                shortid, id, op->plan->file, op->action->line, action_kind_name(op->kind),
-                                op->target, exec_outcome_name(outcomes[j]), op->skipped ? ": " : "",
-                                op->skipped ? op->why : "");
-                }
+                fprintf(f, " plan %s %s%s", pr->plan->name, pr->applies ? "applies" : "does not apply",
+                        pr->n_ops ? ":" : ";");
+                for (size_t j = pr->first_op; j < pr->first_op + pr->n_ops; j++)
+                        fprintf(f, " %s %s %s%s", action_kind_name(r->ops[j].kind), r->ops[j].target,
+                                exec_outcome_name(outcomes[j]), j + 1 < pr->first_op + pr->n_ops ? "," : ";");
+                log_msg(LOG_DEBUG, "%.*s: plan %s (%s): %s", shortid, r->id, pr->plan->name, pr->plan->file, pr->why);
+                for (size_t j = pr->first_op; j < pr->first_op + pr->n_ops; j++)
+                        log_msg(LOG_DEBUG, "%.*s: %s:%d: %s %s: %s%s%s", shortid, r->id, pr->plan->file,
+                                r->ops[j].action->line, action_kind_name(r->ops[j].kind), r->ops[j].target,
+                                exec_outcome_name(outcomes[j]), r->ops[j].skipped ? ": " : "",
+                                r->ops[j].skipped ? r->ops[j].why : "");
         }
+        if (fclose(f) == 0 && text)
+                log_msg(error ? LOG_NOTICE : LOG_INFO, "%s", text);
+        free(text);
         if (error)
-                log_msg(LOG_ERR, "%.*s: %s (stage %s; everything done was undone)", shortid, id, error, r->stage);
-        else
-                log_msg(LOG_NOTICE, "%.*s: stage %s: %zu operation(s) done or in place", shortid, id, r->stage,
-                        resolution_active_ops(r));
+                log_msg(LOG_ERR, "%.*s: %s (what was done is undone)", shortid, r->id, error);
 }
 
 static int run(const struct options *o, struct plan *plans)
@@ -343,6 +356,7 @@ int main(int argc, char **argv)
         struct plan plans[MAX_PLANS] = { 0 };
         int ret;
 
+        json_seed();
         ret = parse_args(argc, argv, &o);
         if (ret == 0)
                 ret = find_plans(&o);

@@ -75,7 +75,7 @@ static int fsconfig_data(int fsfd, const char *data)
         return 0;
 }
 
-static int mount_fs_new_api(const char *fstype, const char *data, unsigned long flags, int targetfd)
+static int mount_fs_new_api(const char *fstype, const char *data, unsigned long flags, int targetfd, int *mntfd)
 {
         _cleanup_close_ int fsfd = fsopen(fstype, FSOPEN_CLOEXEC);
         _cleanup_close_ int mfd = -1;
@@ -95,15 +95,18 @@ static int mount_fs_new_api(const char *fstype, const char *data, unsigned long 
                 return -errno;
         if (move_mount(mfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return -errno;
+        /* Attached by fd where the target fd is: no path was involved to be raced. */
+        *mntfd = TAKE_FD(mfd);
         return 0;
 }
 
-int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd)
+int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd, int *mntfd)
 {
         char target[64];
 
+        *mntfd = -1;
         if (use_new_api()) {
-                int r = mount_fs_new_api(fstype, data, flags, targetfd);
+                int r = mount_fs_new_api(fstype, data, flags, targetfd, mntfd);
 
                 if (!fell_back(r))
                         return r;
@@ -111,6 +114,7 @@ int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int t
         proc_fd_path(target, targetfd);
         if (mount(fstype, target, fstype, flags, data) < 0)
                 return -errno;
+        /* The fd's magic link still leads below the new mount: the caller finds it by path. */
         return 0;
 }
 
@@ -234,16 +238,19 @@ int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly)
 {
         struct statx stx;
         struct statfs sfs;
-        struct statvfs svfs;
 
         if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
                 return -errno;
         if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
                 return -EOPNOTSUPP;
         *is_mount_root = stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
-        if (fstatfs(fd, &sfs) < 0 || fstatvfs(fd, &svfs) < 0)
+        *fstype = 0;
+        *readonly = false;
+        if (!*is_mount_root)
+                return 0;       /* callers only ask about mounts */
+        if (fstatfs(fd, &sfs) < 0)
                 return -errno;
         *fstype = (long)sfs.f_type;
-        *readonly = svfs.f_flag & ST_RDONLY;
+        *readonly = sfs.f_flags & ST_RDONLY;   /* the mount's flags, since Linux 2.6.36 */
         return 0;
 }

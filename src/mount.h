@@ -13,8 +13,11 @@
 
 #include "mountopt.h"
 
-/* A new tmpfs or cgroup2 superblock mounted on targetfd, with the MS_* flags. */
-int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd);
+/*
+ * A new tmpfs or cgroup2 superblock mounted on targetfd, with the MS_* flags. *mntfd
+ * is the new mount's root, or -1 when mount(2) made it (the caller looks it up again).
+ */
+int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd, int *mntfd);
 
 /* Binds what srcfd names onto targetfd; MS_RDONLY etc. in flags apply to the new mount. */
 int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags);

@@ -2,7 +2,6 @@
 #include "mountopt.h"
 
 #include <errno.h>
-#include <libmount.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -13,18 +12,33 @@
 #define MS_NOSYMFOLLOW 256
 #endif
 
-/* The VFS flags a plan may ask for; the rest (bind, move, remount, ...) the engine owns. */
-#define ALLOWED_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | \
-                       MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW)
-
-static const struct flag_name {
-        unsigned long flag;
+/*
+ * The VFS options a plan may use, as a table (crun keeps one too). libmount knows
+ * them as well, but linking it costs every container start a few milliseconds of
+ * loader time; tests/unit/test-mountopt.c checks this table against libmount's.
+ */
+static const struct flag_def {
         const char *name;
-} flag_names[] = {
-        { MS_RDONLY, "ro" }, { MS_NOSUID, "nosuid" }, { MS_NODEV, "nodev" },
-        { MS_NOEXEC, "noexec" }, { MS_NOATIME, "noatime" }, { MS_NODIRATIME, "nodiratime" },
-        { MS_RELATIME, "relatime" }, { MS_STRICTATIME, "strictatime" },
-        { MS_NOSYMFOLLOW, "nosymfollow" },
+        unsigned long flag;
+        bool clear;
+} flag_table[] = {
+        { "defaults", 0, false },
+        { "ro", MS_RDONLY, false }, { "rw", MS_RDONLY, true },
+        { "nosuid", MS_NOSUID, false }, { "suid", MS_NOSUID, true },
+        { "nodev", MS_NODEV, false }, { "dev", MS_NODEV, true },
+        { "noexec", MS_NOEXEC, false }, { "exec", MS_NOEXEC, true },
+        { "noatime", MS_NOATIME, false }, { "atime", MS_NOATIME, true },
+        { "nodiratime", MS_NODIRATIME, false }, { "diratime", MS_NODIRATIME, true },
+        { "relatime", MS_RELATIME, false }, { "norelatime", MS_RELATIME, true },
+        { "strictatime", MS_STRICTATIME, false }, { "nostrictatime", MS_STRICTATIME, true },
+        { "nosymfollow", MS_NOSYMFOLLOW, false }, { "symfollow", MS_NOSYMFOLLOW, true },
+};
+
+/* Options that exist but are the engine's business, or mount(8)'s, not a plan's. */
+static const char *const refused[] = {
+        "bind", "rbind", "remount", "move", "private", "rprivate", "shared", "rshared", "slave",
+        "rslave", "unbindable", "runbindable", "sync", "dirsync", "mand", "nomand", "silent", "loud",
+        "auto", "noauto", "user", "nouser", "users", "owner", "group", "nofail", "_netdev",
 };
 
 static const char *const tmpfs_keys[] = {
@@ -32,60 +46,83 @@ static const char *const tmpfs_keys[] = {
         "inode32", "inode64", "noswap",
 };
 
-static bool tmpfs_key_known(const char *name, size_t len)
+static bool in_list(const char *name, size_t len, const char *const *list, size_t n)
 {
-        for (size_t i = 0; i < ELEMENTSOF(tmpfs_keys); i++)
-                if (strlen(tmpfs_keys[i]) == len && memcmp(tmpfs_keys[i], name, len) == 0)
+        for (size_t i = 0; i < n; i++)
+                if (strlen(list[i]) == len && memcmp(list[i], name, len) == 0)
                         return true;
         return false;
 }
 
-static int check_tmpfs_data(const char *data, struct error *e)
+static const struct flag_def *flag_lookup(const char *name, size_t len)
 {
-        char *p = (char *)data, *name, *value;
-        size_t nsz, vsz;
+        for (size_t i = 0; i < ELEMENTSOF(flag_table); i++)
+                if (strlen(flag_table[i].name) == len && memcmp(flag_table[i].name, name, len) == 0)
+                        return &flag_table[i];
+        return NULL;
+}
 
-        while (mnt_optstr_next_option(&p, &name, &nsz, &value, &vsz) == 0) {
-                if (!tmpfs_key_known(name, nsz))
-                        return error_set(e, -EINVAL, "unknown tmpfs option \"%.*s\"", (int)nsz, name);
-                if (nsz == 4 && memcmp(name, "mode", 4) == 0) {
-                        _cleanup_free_ char *v = value ? strndup(value, vsz) : NULL;
-                        unsigned mode;
+static int check_tmpfs_option(const char *opt, size_t len, struct error *e)
+{
+        const char *eq = memchr(opt, '=', len);
+        size_t nlen = eq ? (size_t)(eq - opt) : len;
+        char value[16];
+        unsigned mode;
 
-                        if (!v || parse_mode(v, &mode) < 0)
-                                return error_set(e, -EINVAL, "bad tmpfs mode \"%s\" (octal, at most 7777)",
-                                                 v ? v : "");
-                }
+        if (!in_list(opt, nlen, tmpfs_keys, ELEMENTSOF(tmpfs_keys)))
+                return error_set(e, -EINVAL, "unknown tmpfs option \"%.*s\"", (int)nlen, opt);
+        if (nlen == 4 && memcmp(opt, "mode", 4) == 0) {
+                size_t vlen = eq ? len - nlen - 1 : 0;
+
+                if (vlen == 0 || vlen >= sizeof(value))
+                        return error_set(e, -EINVAL, "bad tmpfs mode \"%.*s\" (octal, at most 7777)", (int)vlen,
+                                         eq ? eq + 1 : "");
+                memcpy(value, eq + 1, vlen);
+                value[vlen] = '\0';
+                if (parse_mode(value, &mode) < 0)
+                        return error_set(e, -EINVAL, "bad tmpfs mode \"%s\" (octal, at most 7777)", value);
         }
         return 0;
 }
 
 int mountopt_parse(const char *optstr, enum mountopt_for kind, struct mountopt *out, struct error *e)
 {
-        _cleanup_free_ char *user = NULL, *vfs = NULL, *fs = NULL;
+        size_t total = optstr ? strlen(optstr) : 0;
+        _cleanup_free_ char *data = xmalloc(total + 1);
+        size_t dlen = 0;
         unsigned long flags = 0;
-        int r;
 
         memset(out, 0, sizeof(*out));
-        if (!optstr)
-                optstr = "";
-        if (strlen(optstr) > 4096)
+        if (total > 4096)
                 return error_set(e, -EINVAL, "mount options too long");
-        if (mnt_split_optstr(optstr, &user, &vfs, &fs, 0, 0) < 0)
-                return error_set(e, -EINVAL, "cannot parse mount options \"%s\"", optstr);
-        if (user && *user)
-                return error_set(e, -EINVAL, "\"%s\" is not a kernel mount option", user);
-        if (vfs && mnt_optstr_get_flags(vfs, &flags, mnt_get_builtin_optmap(MNT_LINUX_MAP)) < 0)
-                return error_set(e, -EINVAL, "cannot parse mount options \"%s\"", vfs);
-        if (flags & ~(unsigned long)ALLOWED_FLAGS)
-                return error_set(e, -EINVAL, "mount options \"%s\": only ro, nosuid, nodev, noexec, "
-                                 "noatime, nodiratime, relatime, strictatime, nosymfollow are allowed here", vfs);
-        if (kind == MOUNTOPT_BIND && fs && *fs)
-                return error_set(e, -EINVAL, "unknown bind mount option \"%s\"", fs);
-        if (kind == MOUNTOPT_TMPFS && fs && (r = check_tmpfs_data(fs, e)) < 0)
-                return r;
+        for (const char *p = optstr; p && *p; ) {
+                size_t len = strcspn(p, ",");
+                const struct flag_def *f = flag_lookup(p, len);
+                int r;
+
+                if (len == 0)
+                        return error_set(e, -EINVAL, "empty mount option in \"%s\"", optstr);
+                if (f) {
+                        flags = f->clear ? flags & ~f->flag : flags | f->flag;
+                } else if (in_list(p, strcspn(p, ",="), refused, ELEMENTSOF(refused)) || strncmp(p, "x-", 2) == 0) {
+                        return error_set(e, -EINVAL, "mount option \"%.*s\" is not allowed in a plan", (int)len, p);
+                } else if (kind == MOUNTOPT_BIND) {
+                        return error_set(e, -EINVAL, "unknown bind mount option \"%.*s\"", (int)len, p);
+                } else {
+                        if ((r = check_tmpfs_option(p, len, e)) < 0)
+                                return r;
+                        if (dlen)
+                                data[dlen++] = ',';
+                        memcpy(data + dlen, p, len);
+                        dlen += len;
+                }
+                p += len;
+                if (*p == ',')
+                        p++;
+        }
+        data[dlen] = '\0';
         out->flags = flags;
-        out->data = xstrdup(fs ? fs : "");
+        out->data = TAKE_PTR(data);
         return 0;
 }
 
@@ -99,11 +136,32 @@ char *mountopt_flags_string(unsigned long flags)
 {
         char buf[256] = "";
 
-        for (size_t i = 0; i < ELEMENTSOF(flag_names); i++)
-                if (flags & flag_names[i].flag) {
+        for (size_t i = 0; i < ELEMENTSOF(flag_table); i++)
+                if (!flag_table[i].clear && flag_table[i].flag && (flags & flag_table[i].flag)) {
                         if (*buf)
                                 strcat(buf, ",");
-                        strcat(buf, flag_names[i].name);
+                        strcat(buf, flag_table[i].name);
                 }
         return xstrdup(buf);
+}
+
+bool mountopt_flag_known(const char *name, unsigned long *flag, bool *clear)
+{
+        const struct flag_def *f = flag_lookup(name, strlen(name));
+
+        if (!f)
+                return false;
+        *flag = f->flag;
+        *clear = f->clear;
+        return true;
+}
+
+size_t mountopt_flag_names(const char ***names)
+{
+        static const char *list[ELEMENTSOF(flag_table)];
+
+        for (size_t i = 0; i < ELEMENTSOF(flag_table); i++)
+                list[i] = flag_table[i].name;
+        *names = list;
+        return ELEMENTSOF(flag_table);
 }

@@ -2,12 +2,13 @@
 #pragma once
 
 /*
- * Mount options as a plan writes them ("nosuid,nodev,mode=755,size=64m"), split with
- * libmount into VFS flags and filesystem data, and checked against what each kind
- * of mount may take, so that a typo fails validation rather than the mount.
+ * Mount options as a plan writes them ("nosuid,nodev,mode=755,size=64m"), split
+ * into VFS flags and filesystem data, and checked against what each kind of mount
+ * may take, so that a typo fails validation rather than the mount.
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "error.h"
 
@@ -26,3 +27,7 @@ void mountopt_free(struct mountopt *m);
 
 /* The flags back as option words ("nosuid,nodev"), for display. */
 char *mountopt_flags_string(unsigned long flags);
+
+/* The flag table, for the test that checks it against libmount's. */
+bool mountopt_flag_known(const char *name, unsigned long *flag, bool *clear);
+size_t mountopt_flag_names(const char ***names);

@@ -182,48 +182,49 @@ int rootfs_open_at(const struct rootfs *r, const char *path, int flags, int *fd)
         return walk_in_root(r->fd, rel, flags, fd);
 }
 
-int rootfs_mkdir_p(const struct rootfs *r, const char *path, unsigned mode, struct strv *created, int *fd)
+/* Creates path, whose parent may be missing too; parents get 0755, path gets mode. */
+static int mkdir_missing(const struct rootfs *r, const char *path, unsigned mode, struct strv *created,
+                         int *fd, int depth)
 {
-        _cleanup_free_ char *prefix = xstrdup(path);
-        char *slash = prefix;
+        const char *slash = strrchr(path, '/');
+        _cleanup_free_ char *parent = NULL;
+        _cleanup_close_ int pfd = -1, dfd = -1;
         int ret;
 
-        for (;;) {
-                bool last;
-                _cleanup_close_ int dfd = -1;
+        if (!slash || !slash[1] || depth > MAX_DEPTH)
+                return slash && slash[1] ? -ELOOP : -ENOENT;
+        parent = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
+        if (!parent)
+                return -ENOMEM;
+        ret = rootfs_open_at(r, parent, O_PATH | O_DIRECTORY, &pfd);
+        if (ret == -ENOENT)
+                ret = mkdir_missing(r, parent, 0755, created, &pfd, depth + 1);
+        if (ret < 0)
+                return ret;
+        /* mkdirat does not follow a final symlink: a dangling one gives EEXIST. */
+        if (mkdirat(pfd, slash + 1, mode) < 0)
+                return -errno;
+        if (created)
+                strv_push_copy(created, path);
+        /* Just made under a resolved parent: no symlink can be there. */
+        dfd = openat(pfd, slash + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        /* The umask must not decide the mode. */
+        if (fchmod(dfd, mode) < 0)
+                return -errno;
+        *fd = TAKE_FD(dfd);
+        return 0;
+}
 
-                slash = strchr(slash + 1, '/');
-                last = !slash;
-                if (slash)
-                        *slash = '\0';
-                ret = rootfs_open_at(r, prefix, O_PATH | O_DIRECTORY, &dfd);
-                if (ret == -ENOENT) {
-                        _cleanup_close_ int parent = -1;
-                        const char *name;
+int rootfs_mkdir_p(const struct rootfs *r, const char *path, unsigned mode, struct strv *created, int *fd)
+{
+        /* Usually it is there: one lookup. */
+        int ret = rootfs_open_at(r, path, O_PATH | O_DIRECTORY, fd);
 
-                        ret = rootfs_open_parent(r, prefix, false, NULL, &parent, &name);
-                        if (ret < 0)
-                                return ret;
-                        /* mkdirat does not follow a final symlink: a dangling one gives EEXIST. */
-                        if (mkdirat(parent, name, mode) < 0)
-                                return -errno;
-                        if (created)
-                                strv_push_copy(created, prefix);
-                        ret = rootfs_open_at(r, prefix, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, &dfd);
-                        if (ret < 0)
-                                return ret;
-                        /* The umask must not decide the mode. */
-                        if (fchmod(dfd, mode) < 0)
-                                return -errno;
-                }
-                if (ret < 0)
-                        return ret;
-                if (last) {
-                        *fd = TAKE_FD(dfd);
-                        return 0;
-                }
-                *slash = '/';
-        }
+        if (ret != -ENOENT)
+                return ret;
+        return mkdir_missing(r, path, mode, created, fd, 0);
 }
 
 int rootfs_open_parent(const struct rootfs *r, const char *path, bool create, struct strv *created,

@@ -370,6 +370,7 @@ int main(int argc, char **argv)
         struct error e = { 0 };
         char **rargv;
 
+        json_seed();
         if (parse_wrapper_flags(argc, argv, &w, &e) < 0) {
                 report_error(&w, e.msg);
                 return 2;
