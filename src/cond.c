@@ -14,7 +14,7 @@ static const char *const cond_names[_COND_KIND_MAX] = {
 };
 
 static const char *const stage_names[] = {
-        "createRuntime", "createContainer", "prestart", "startContainer", "poststart", "poststop",
+        "createRuntime", "createContainer", "prestart", "poststop",
 };
 
 const char *cond_kind_name(enum cond_kind kind)

@@ -202,6 +202,13 @@ static int find_plans(struct options *o)
         return 0;
 }
 
+/* An error of a hook run: one line on stderr (the runtime shows it) and in syslog. */
+static void report_failure(const char *msg)
+{
+        fprintf(stderr, "oci-mountplan: %s\n", msg);
+        log_msg(LOG_ERR, "%s", msg);
+}
+
 /* Loads every plan; prints the first problem, or every problem with --validate. */
 static int load_plans(const struct options *o, struct plan *plans)
 {
@@ -216,7 +223,7 @@ static int load_plans(const struct options *o, struct plan *plans)
                 unsigned shown = o->validate ? d.n : 1;
 
                 for (unsigned i = 0; i < shown && i < DIAG_MAX; i++)
-                        fprintf(stderr, "oci-mountplan: %s\n", d.msgs[i] ? d.msgs[i] : "out of memory");
+                        report_failure(d.msgs[i] ? d.msgs[i] : "out of memory");
                 if (o->validate && d.n > DIAG_MAX)
                         fprintf(stderr, "oci-mountplan: ... and %u more\n", d.n - DIAG_MAX);
                 ret = EXIT_BAD_INPUT;
@@ -239,6 +246,8 @@ static int read_state(const struct options *o, struct state *s, struct error *e)
                 if (!realpath(o->bundle, abs))
                         return error_setsys(e, -errno, "%s", o->bundle);
                 base = strrchr(abs, '/');
+                if (o->id && !state_id_is_sane(o->id))
+                        return error_set(e, -EINVAL, "--id \"%s\" has characters outside [A-Za-z0-9_.+-]", o->id);
                 memset(s, 0, sizeof(*s));
                 s->oci_version = xstrdup("1.0.2");
                 s->id = xstrdup(o->id ? o->id : (base && base[1] ? base + 1 : "container"));
@@ -320,7 +329,7 @@ static int run(const struct options *o, struct plan *plans)
         if (read_state(o, &state, &e) < 0 ||
             spec_load(state.bundle, &spec, &e) < 0 ||
             resolve_plans(plans, o->n_plans, &spec, &state, o->stage, &res, &e) < 0) {
-                fprintf(stderr, "oci-mountplan: %s\n", e.msg);
+                report_failure(e.msg);
                 goto out;
         }
         if (o->dry_run) {
@@ -332,7 +341,6 @@ static int run(const struct options *o, struct plan *plans)
                 goto out;
         }
         outcomes = xmalloc((res.n_ops + 1) * sizeof(*outcomes));
-        log_open(o->log_level);
         sanitize_process();
         r = exec_resolution(&res, &spec, &state, outcomes, &e);
         log_run(&res, outcomes, r < 0 ? e.msg : NULL);
@@ -358,6 +366,9 @@ int main(int argc, char **argv)
 
         json_seed();
         ret = parse_args(argc, argv, &o);
+        /* A hook run logs from the start, so that bad input reaches syslog too. */
+        if (ret == 0 && !o.dry_run && !o.validate)
+                log_open(o.log_level);
         if (ret == 0)
                 ret = find_plans(&o);
         if (ret != 0) {

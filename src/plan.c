@@ -160,6 +160,10 @@ static bool check_path(struct loader *L, config_setting_t *s, const char *v)
 {
         if (!check_template(L, s, v))
                 return false;
+        if (strcmp(v, "/") == 0) {
+                problem(L, line_of(s), "%s \"/\" would cover the whole container", config_setting_name(s));
+                return false;
+        }
         if (!path_is_normalized_absolute(v)) {
                 problem(L, line_of(s), "%s \"%s\" must be an absolute path without \".\", \"..\" or "
                         "empty components", config_setting_name(s), v);

@@ -40,7 +40,7 @@ struct action {
         char *target;             /* template; absolute inside the container */
         char *source;             /* bind: template */
         bool source_in_rootfs;    /* bind: source names a path inside the rootfs */
-        char *options;            /* tmpfs, bind: mount options (template) */
+        char *options;            /* tmpfs, bind: mount options (plain text, no variables) */
         bool keep_submounts;      /* tmpfs: carry over mounts below the target */
         bool readonly;            /* bind */
         bool create;              /* bind: create a missing target */

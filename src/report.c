@@ -149,9 +149,11 @@ static json_t *op_to_json(const struct op *op)
                 json_object_set_new(o, "cgroups_path", json_string(op->cgroups_path));
                 break;
         case ACTION_MKDIR:
+                json_object_set_new(o, "type", json_string("directory"));
                 json_object_set_new(o, "mode", json_sprintf("%04o", a->mode));
                 break;
         case ACTION_FILE:
+                json_object_set_new(o, "type", json_string("file"));
                 json_object_set_new(o, "mode", json_sprintf("%04o", a->mode));
                 json_object_set_new(o, "replace", json_string(replace_name(a->replace)));
                 json_object_set_new(o, "content", json_stringn(op->content, op->content_len));
@@ -167,6 +169,7 @@ int report_json(FILE *f, const struct resolution *r)
         _cleanup_json_ json_t *root = json_object();
         json_t *plans = json_array();
 
+        json_object_set_new(root, "format_version", json_integer(1));
         json_object_set_new(root, "container", json_string(r->id));
         json_object_set_new(root, "stage", json_string(r->stage));
         json_object_set_new(root, "rootfs", json_string(r->rootfs));

@@ -55,7 +55,7 @@ static int expand_path(struct resolver *R, const struct plan *p, const struct ac
 
         if (r < 0)
                 return r;
-        if (!path_is_normalized_absolute(*out)) {
+        if (!path_is_normalized_absolute(*out) || strcmp(*out, "/") == 0) {
                 r = error_set(e, -EINVAL, "%s:%d: %s \"%s\" is not an absolute, normalized path after expansion",
                               p->file, a->line, what, *out);
                 free(*out);

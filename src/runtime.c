@@ -87,7 +87,8 @@ static void report_error(const struct wrapper *w, const char *msg)
         gmtime_r(&now, &tm);
         strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
         if (w->log_format && strcmp(w->log_format, "json") == 0) {
-                json_t *j = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", stamp);
+                _cleanup_free_ char *full = xasprintf("oci-mountplan-runtime: %s", msg);
+                json_t *j = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", full, "time", stamp);
                 char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
 
                 if (line)
@@ -180,10 +181,7 @@ static json_t *default_hooks(const struct wrapper *w)
                 json_array_append_new(args, json_string("--plan"));
                 json_array_append_new(args, json_string(w->plans[i]));
         }
-        if (w->n_plans == 0) {
-                json_array_append_new(args, json_string("--plan"));
-                json_array_append_new(args, json_string(PLANDIR "/systemd.conf"));
-        }
+        /* Without --plan the hook takes the plan directories, with the admin's plans.d. */
         hook = json_pack("{s:s, s:o, s:[s]}", "path", w->hook_path ? w->hook_path : BINDIR "/oci-mountplan",
                          "args", args, "env", "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
         hooks = json_object();
@@ -369,6 +367,7 @@ int main(int argc, char **argv)
         struct wrapper w = { .runtime_path = "runc" };
         struct error e = { 0 };
         char **rargv;
+        int err;
 
         json_seed();
         if (parse_wrapper_flags(argc, argv, &w, &e) < 0) {
@@ -386,8 +385,9 @@ int main(int argc, char **argv)
         memcpy(rargv + 1, w.runtime_argv, (size_t)w.runtime_argc * sizeof(char *));
         rargv[w.runtime_argc + 1] = NULL;
         execvp(w.runtime_path, rargv);
-        snprintf(e.msg, sizeof(e.msg), "cannot run the runtime \"%s\": %s", w.runtime_path, strerror(errno));
+        err = errno;
+        snprintf(e.msg, sizeof(e.msg), "cannot run the runtime \"%s\": %s", w.runtime_path, strerror(err));
         report_error(&w, e.msg);
         free(rargv);
-        return errno == ENOENT ? 127 : 126;
+        return err == ENOENT ? 127 : 126;
 }

@@ -24,7 +24,7 @@ static int state_get_pid(json_t *root, const char *what, int *pid, struct error 
 }
 
 /* The id ends up in paths and file contents; runc allows only these characters. */
-static bool state_id_is_sane(const char *id)
+bool state_id_is_sane(const char *id)
 {
         return strlen(id) <= 1024 &&
                strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-") == strlen(id);

@@ -20,3 +20,6 @@ struct state {
 /* Parses the state JSON; what names the input in messages ("stdin"). */
 int state_parse(const char *buf, size_t len, const char *what, struct state *s, struct error *e);
 void state_free(struct state *s);
+
+/* The id ends up in paths and file contents: only what runc allows, [A-Za-z0-9_.+-]. */
+bool state_id_is_sane(const char *id);

@@ -69,9 +69,13 @@ run create --bundle "$B" c && run create --bundle "$B" c
 ok "injecting twice adds the hook once" $([ "$(hooks_in "$B")" = 1 ]; echo $?)
 ok "unknown fields and other hooks kept" $([ "$(jq -c '."x-vendor", .hooks.poststop, .annotations' "$B/config.json" | tr -d '\n')" = \
         '{"keep":[1,2.5,"three",null,true]}[{"path":"/bin/true"}]{"a":"b"}' ]; echo $?)
-jq -e '.hooks.createContainer[0] | .path == "/usr/bin/oci-mountplan" and .args[0] == "oci-mountplan" and .args[1] == "--plan" and (.env | length) == 1' \
+jq -e '.hooks.createContainer[0] | .path == "/usr/bin/oci-mountplan" and .args == ["oci-mountplan"] and (.env | length) == 1' \
         "$B/config.json" >/dev/null
-ok "default hook: the hook, the systemd plan, a minimal env" $?
+ok "default hook: the hook with its plan directories, a minimal env" $?
+new_bundle plans
+run --plan /p/one.conf --plan=/p/two.conf create --bundle "$B" c
+jq -e '.hooks.createContainer[0].args == ["oci-mountplan", "--plan", "/p/one.conf", "--plan", "/p/two.conf"]' "$B/config.json" >/dev/null
+ok "--plan: the default hook takes those plans" $?
 new_bundle mode
 chmod 640 "$B/config.json" && chown 12345:54321 "$B/config.json"
 run create --bundle "$B" c

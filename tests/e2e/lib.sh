@@ -3,7 +3,7 @@
 # Source it from bash with `set -u`; everything here runs as root.
 #
 # Environment (all optional):
-#   OMP_HOOK            hook binary            (default: <repo>/src/oci-mountplan)
+#   OMP_HOOK            hook binary            (default: <repo>/oci-mountplan)
 #   OMP_PLAN            plan file              (default: <repo>/plans/systemd.conf)
 #   OMP_E2E_CACHE       rootfs cache directory (default: /var/cache/oci-mountplan-tests)
 #   OMP_E2E_MIRROR      Debian mirror URI      (default: read from the apt sources)
@@ -18,7 +18,7 @@ E2E_IMAGE_PACKAGES="systemd-sysv,mount,busybox"
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_REPO=$(cd "$E2E_DIR/../.." && pwd)
-OMP_HOOK=${OMP_HOOK:-$E2E_REPO/src/oci-mountplan}
+OMP_HOOK=${OMP_HOOK:-$E2E_REPO/oci-mountplan}
 OMP_PLAN=${OMP_PLAN:-$E2E_REPO/plans/systemd.conf}
 OMP_E2E_CACHE=${OMP_E2E_CACHE:-/var/cache/oci-mountplan-tests}
 OMP_E2E_MAX_AGE=${OMP_E2E_MAX_AGE:-7}
