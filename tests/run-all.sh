@@ -42,18 +42,29 @@ count_trs
 
 step "make distcheck" sh -c 'make -s distcheck >/tmp/omp-distcheck.log 2>&1 || { tail -30 /tmp/omp-distcheck.log; exit 1; }'
 
-if [ -x tests/e2e/run.sh ]; then
-        echo "==> end-to-end (real containers)"
-        OMP_HOOK=$top/oci-mountplan OMP_PLAN=$top/plans/systemd.conf tests/e2e/run.sh | tee /tmp/omp-e2e.log
-        line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' /tmp/omp-e2e.log | tail -1)
+# A suite that prints its own "N passed, N failed, N skipped" line.
+suite() {       # suite NAME LOG COMMAND...
+        local name=$1 log=$2 line p f s
+        shift 2
+        echo "==> $name"
+        "$@" 2>&1 | tee "$log"
+        line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
         if [ -z "$line" ]; then
-                echo "end-to-end suite printed no summary"
+                echo "$name printed no summary"
                 failed=$((failed + 1))
-        else
-                read -r p _ f _ s _ <<<"${line//,/}"
-                passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+                return
         fi
-fi
+        read -r p _ f _ s _ <<<"${line//,/}"
+        passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
+}
+
+export OMP_HOOK=$top/oci-mountplan OMP_RUNTIME=$top/oci-mountplan-runtime OMP_PLAN=$top/plans/systemd.conf
+suite "end-to-end: runc and crun (real containers)" /tmp/omp-e2e.log tests/e2e/run.sh
+suite "engines: docker, podman, containerd" /tmp/omp-engines.log tests/engines/run.sh
+echo "==> installed files boot a container"
+OMP_INSTALL_BOOT=1 OMP_BUILDDIR=$top OMP_SRCDIR=$top tests/install.sh | tee /tmp/omp-install.log
+passed=$((passed + $(grep -c '^ok' /tmp/omp-install.log)))
+failed=$((failed + $(grep -c '^not ok' /tmp/omp-install.log)))
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# podman: private containers.conf, storage.conf and registries.conf; root,
+# runroot, tmp dir, locks and events below the state dir; runc (crun refuses
+# this hybrid host); the hook from contrib/hooks.d/ pointed at the build tree
+# in a hooks dir of our own.
+
+PODMAN_IMAGE=localhost/omp-engines/systemd:test
+PODMAN_DIR=""
+PODMAN_NAME=""
+
+podman_available() {
+	local b
+	for b in podman conmon runc; do
+		command -v "$b" >/dev/null || { echo "$b not installed"; return 1; }
+	done
+}
+
+podman_cli() {
+	CONTAINERS_CONF=$PODMAN_DIR/containers.conf CONTAINERS_STORAGE_CONF=$PODMAN_DIR/storage.conf \
+	CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf \
+		timeout "${CLI_TIMEOUT:-60}" podman --root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/run" "$@"
+}
+
+# rlimits must be explicit: podman's defaults (its own raised limits) are
+# above what a process without CAP_SYS_RESOURCE may set ("error setting
+# rlimit"); conmon runs with at most 32768 processes.
+podman_conf() {
+	local nofile nproc
+	nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
+	[ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
+	[ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
+	cat <<EOF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
+log_driver = "k8s-file"
+
+[network]
+network_backend = "cni"
+network_config_dir = "$PODMAN_DIR/cni"
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$PODMAN_DIR/events.log"
+lock_type = "file"
+tmp_dir = "$PODMAN_DIR/tmp"
+static_dir = "$PODMAN_DIR/root/libpod"
+volume_path = "$PODMAN_DIR/root/volumes"
+EOF
+}
+
+podman_setup() {
+	PODMAN_DIR=$ENG_STATE/podman
+	mkdir -p "$PODMAN_DIR/hooks" "$PODMAN_DIR/nohooks" "$PODMAN_DIR/cni"
+	podman_conf >"$PODMAN_DIR/containers.conf"
+	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
+		"$PODMAN_DIR/root" "$PODMAN_DIR/run" >"$PODMAN_DIR/storage.conf"
+	: >"$PODMAN_DIR/registries.conf"
+	jq --arg hook "$OMP_HOOK" --arg plan "$OMP_PLAN" \
+		'.hook.path = $hook | .hook.args = ["oci-mountplan", "--plan", $plan]' \
+		"$ENG_REPO/contrib/hooks.d/oci-mountplan.json" >"$PODMAN_DIR/hooks/oci-mountplan.json" || return 1
+	ENG_CLEANUPS+=(podman_remove_all)
+	eng_rootfs_tar "$ROOTFS" | podman_cli import -q - "$PODMAN_IMAGE" >/dev/null
+}
+
+podman_remove_all() {
+	podman_cli rm -fa
+	podman_cli rmi -fa
+}
+
+podman_boot() {
+	PODMAN_NAME=omp-engines-$$-boot
+	podman_cli --hooks-dir "$PODMAN_DIR/hooks" run -d --name "$PODMAN_NAME" --systemd=false \
+		--stop-signal=RTMIN+3 --network none --cgroup-parent "$ENG_CGROUP/podman" \
+		"$PODMAN_IMAGE" /sbin/init >/dev/null
+}
+
+podman_exec() { podman_cli exec "$PODMAN_NAME" "$@"; }
+podman_pid() { podman_cli inspect -f '{{.State.Pid}}' "$PODMAN_NAME"; }
+podman_cgroup() { echo "$ENG_CGROUP/podman/libpod-$(podman_cli inspect -f '{{.Id}}' "$PODMAN_NAME")"; }
+
+podman_stop() {
+	local t
+	t=$(e2e_now)
+	podman_cli stop -t "$STOP_GRACE" "$PODMAN_NAME" >/dev/null
+	STOP_SECONDS=$(e2e_since "$t")
+	STOP_RC=$(podman_cli inspect -f '{{.State.ExitCode}}' "$PODMAN_NAME")
+}
+
+podman_diagnose() {
+	podman_cli inspect -f 'status {{.State.Status}}, exit code {{.State.ExitCode}} {{.State.Error}}' "$PODMAN_NAME" 2>&1
+	podman_cli logs "$PODMAN_NAME" 2>&1 | eng_plain | tail -n 3
+	podman_exec systemctl --failed --plain --no-legend --no-pager 2>&1 | head -n 5
+}
+
+podman_remove() { podman_cli rm -f "$PODMAN_NAME" >/dev/null 2>&1; }
+
+# Without the hook: an empty hooks dir (not the system's, where an installed
+# oci-mountplan.json may be).
+podman_nohook() {
+	PODMAN_NAME=omp-engines-$$-nohook
+	NOHOOK_LOG=$PODMAN_DIR/nohook.log NOHOOK_RC=""
+	podman_cli --hooks-dir "$PODMAN_DIR/nohooks" run -d -t --name "$PODMAN_NAME" --systemd=false \
+		--stop-signal=RTMIN+3 --network none --cgroup-parent "$ENG_CGROUP/podman" \
+		"$PODMAN_IMAGE" /sbin/init >/dev/null || { NOHOOK_RC="podman run failed"; return; }
+	NOHOOK_RC=$(CLI_TIMEOUT=15 podman_cli wait "$PODMAN_NAME") || NOHOOK_RC=124
+	podman_cli logs "$PODMAN_NAME" 2>&1 | eng_plain >"$NOHOOK_LOG"
+	podman_remove
+}
