@@ -58,7 +58,42 @@ suite() {       # suite NAME LOG COMMAND...
         passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
 }
 
-export OMP_HOOK=$top/oci-mountplan OMP_RUNTIME=$top/oci-mountplan-runtime OMP_PLAN=$top/plans/systemd.conf
+# valgrind: the unit tests and the hook's dry-runs of every golden case.
+valgrind_checks() {
+        local t vg=/tmp/omp-valgrind rc=0
+        mkdir -p $vg
+        printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "%s" "$@"\n' \
+                "$top/oci-mountplan" >$vg/hook
+        chmod +x $vg/hook
+        for t in tests/unit/test-*; do
+                case $t in *.c|*.o|*.log|*.trs) continue;; esac
+                valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+                        "$t" >$vg/out 2>&1 || { echo "valgrind: $t"; tail -20 $vg/out; rc=1; }
+        done
+        OMP_HOOK=$vg/hook OMP_SRCDIR=$top tests/golden.sh >$vg/golden 2>&1 || { grep -A8 '^not ok' $vg/golden | head -40; rc=1; }
+        return $rc
+}
+step "valgrind: unit tests and every golden dry-run, no errors or leaks" valgrind_checks
+
+# The release tarball, built again with ASan and UBSan: make check there, and the
+# end-to-end boots below run that hook and wrapper.
+asan_build() {
+        local tarball
+        tarball=$(ls -t oci-mountplan-*.tar.xz 2>/dev/null | head -1)
+        [ -n "$tarball" ] || { echo "no tarball (distcheck failed?)"; return 1; }
+        rm -rf /tmp/omp-asan && mkdir -p /tmp/omp-asan && tar -xJf "$tarball" -C /tmp/omp-asan --strip-components=1 &&
+                (cd /tmp/omp-asan && ./configure -q --enable-werror --enable-asan --enable-ubsan &&
+                 make -s -j"$(nproc)" >/dev/null && make -s -j"$(nproc)" check >/tmp/omp-asan-check.log 2>&1) ||
+                { grep -aE '^(FAIL|ERROR)' /tmp/omp-asan-check.log; tail -20 /tmp/omp-asan-check.log; return 1; }
+}
+step "ASan+UBSan build of the tarball: make check" asan_build
+step "fuzzing: each libFuzzer harness for ${FUZZ_SECONDS:-20} s, no crash" \
+        sh -c 'make -s fuzz FUZZ_SECONDS='"${FUZZ_SECONDS:-20}"' >/tmp/omp-fuzz.log 2>&1; rc=$?; grep -E "execs|crash" /tmp/omp-fuzz.log | tail -12; exit $rc' 
+san=""
+[ -x /tmp/omp-asan/oci-mountplan ] && san=/tmp/omp-asan
+
+export OMP_HOOK=${san:-$top}/oci-mountplan OMP_RUNTIME=${san:-$top}/oci-mountplan-runtime OMP_PLAN=$top/plans/systemd.conf
+echo "==> hook and wrapper under test: $OMP_HOOK, $OMP_RUNTIME"
 suite "end-to-end: runc and crun (real containers)" /tmp/omp-e2e.log tests/e2e/run.sh
 suite "engines: docker, podman, containerd" /tmp/omp-engines.log tests/engines/run.sh
 echo "==> installed files boot a container"
