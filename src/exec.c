@@ -321,21 +321,6 @@ static const char *file_type_name(mode_t m)
         return "not a regular file";
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /* Checks that an existing target is a regular, singly linked file; refuses anything else. */
 static int check_existing_file(int pfd, const char *target, struct stat *st, struct error *e)
 {

@@ -161,16 +161,12 @@ static int write_new_file(int dirfd, const char *name, const char *content, size
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
 
+        int r;
+
         if (fd < 0)
                 return -errno;
-        while (len > 0) {
-                ssize_t n = write(fd, content, len);
-
-                if (n < 0)
-                        return -errno;
-                content += n;
-                len -= (size_t)n;
-        }
+        if ((r = write_all(fd, content, len)) < 0)
+                return r;
         return fchmod(fd, mode) < 0 ? -errno : 0;
 }
 

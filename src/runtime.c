@@ -289,21 +289,6 @@ static int inject_hooks(json_t *config, json_t *hooks, const char *what, bool *c
         return 0;
 }
 
-static int write_all_fd(int fd, const char *buf, size_t len)
-{
-        while (len > 0) {
-                ssize_t n = write(fd, buf, len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                buf += n;
-                len -= (size_t)n;
-        }
-        return 0;
-}
-
 /*
  * Replaces config.json atomically: a temporary file in the same directory with the
  * same mode and owner, fsynced, renamed over it. A reader (or a crash) sees the old
@@ -323,7 +308,7 @@ static int write_config_atomically(const char *bundle, const char *path, const s
         if (fd < 0)
                 return error_setsys(e, -errno, "cannot create a temporary file in %s", bundle);
         if (fchmod(fd, st->st_mode & 07777) < 0 || fchown(fd, st->st_uid, st->st_gid) < 0 ||
-            (r = write_all_fd(fd, text, strlen(text))) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
+            (r = write_all(fd, text, strlen(text))) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
                 r = -errno;
                 unlink(tmp);
                 return error_setsys(e, r, "cannot rewrite %s", path);

@@ -89,6 +89,21 @@ char *strv_join(const struct strv *s, const char *sep)
         return out;
 }
 
+int write_all(int fd, const char *buf, size_t len)
+{
+        while (len > 0) {
+                ssize_t n = write(fd, buf, len);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
 int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
 {
         size_t size = 0, cap = 4096;

@@ -32,6 +32,9 @@ void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
 char *strv_join(const struct strv *s, const char *sep);
 
+/* Writes all of buf, retrying short writes and EINTR. */
+int write_all(int fd, const char *buf, size_t len);
+
 /* Reads all of fd, refusing more than max bytes; result is NUL-terminated. */
 int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what);
 int read_file_capped(int dirfd, const char *path, size_t max, char **out, size_t *len,

@@ -125,8 +125,14 @@ e2e_remove_cgroups() {
 # Kill what is left in container ID's cgroup (a hook stuck before the
 # runtime could kill it) and remove the cgroup.
 e2e_remove_cgroup() {
-	local id=$1 d procs
-	for d in /sys/fs/cgroup/*/omp-e2e/"$id"; do
+	e2e_remove_cgroup_tree "omp-e2e/$1"
+}
+
+# e2e_remove_cgroup_tree RELPATH: kill what runs in RELPATH below every cgroup
+# hierarchy's root and remove those cgroups, deepest first.
+e2e_remove_cgroup_tree() {
+	local d procs
+	for d in /sys/fs/cgroup/*/"${1#/}"; do
 		[ -d "$d" ] || continue
 		for procs in $(find "$d" -name cgroup.procs); do
 			xargs -r kill -KILL <"$procs" 2>/dev/null

@@ -101,16 +101,7 @@ eng_kill_shims() {
 }
 
 eng_remove_cgroups() {
-	local d procs
-	for d in /sys/fs/cgroup/*/"${ENG_CGROUP#/}"; do
-		[ -d "$d" ] || continue
-		for procs in $(find "$d" -name cgroup.procs); do
-			xargs -r kill -KILL <"$procs" 2>/dev/null
-		done
-		sleep 0.1
-		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
-	done
-	return 0
+	e2e_remove_cgroup_tree "$ENG_CGROUP"
 }
 
 eng_remove_global_leftovers() {
