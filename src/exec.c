@@ -37,6 +37,7 @@ struct executor {
         const struct resolution *res;
         const struct state *state;
         char *cgroup_path;        /* the container's cgroup2 path as the hook sees it, or NULL */
+        bool cgroupns;            /* the container has a cgroup namespace of its own */
         struct undo *undo;
         size_t n_undo;
 };
@@ -494,13 +495,17 @@ static int cgroup_remount_writable(int tfd, const struct op *op, struct undo *u,
 static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
         const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        bool namespaced = op->cgroupns_private || (x->cgroup_path && strcmp(x->cgroup_path, "/") == 0);
+        bool namespaced = x->cgroupns;
         _cleanup_close_ int tfd = -1, own = -1, ownmnt = -1;
         int r;
 
         if (!x->cgroup_path)
                 return error_set(e, -EOPNOTSUPP, "the container has no cgroup2 cgroup (a cgroup v1-only host); "
-                                 "not supported yet");
+                                 "not supported");
+        /* In the host's namespace, "/" is the host's root cgroup: never make that writable. */
+        if (!namespaced && strcmp(x->cgroup_path, "/") == 0)
+                return error_set(e, -EPERM, "the container shares the host's cgroup namespace and sits in its root "
+                                 "cgroup2 cgroup; refusing to make that writable");
         r = rootfs_open_at(&x->root, op->target, O_PATH | O_DIRECTORY, &tfd);
         if (r < 0)
                 return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
@@ -588,14 +593,15 @@ static int enter_container(struct executor *x, const struct spec *spec, struct e
                 snprintf(pid, sizeof(pid), "%d", x->state->pid);
         if (needs_cgroup(x->res) && (r = read_cgroup2_path(pid, &x->cgroup_path, e)) < 0)
                 return r;
+        x->cgroupns = spec->cgroupns_private || spec->cgroupns_joined;
         if (in_container)
                 return 0;
-        if ((spec->cgroupns_private || spec->cgroupns_joined) && (r = enter_ns(pid, "cgroup", CLONE_NEWCGROUP, e)) < 0)
+        if (x->cgroupns && (r = enter_ns(pid, "cgroup", CLONE_NEWCGROUP, e)) < 0)
                 return r;
         if ((r = enter_ns(pid, "mnt", CLONE_NEWNS, e)) < 0)
                 return r;
-        /* In the private namespace the cgroup path is relative to its root. */
-        if (spec->cgroupns_private && x->cgroup_path) {
+        /* In the container's own namespace the cgroup path is relative to its root. */
+        if (x->cgroupns && x->cgroup_path) {
                 free(x->cgroup_path);
                 x->cgroup_path = xstrdup("/");
         }

@@ -39,7 +39,7 @@ write_config() {        # write_config MOUNTS_JSON
         cat >"$B/config.json" <<JSON
 {"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["container=docker"], "cwd": "/"},
  "root": {"path": "rootfs"}, "hostname": "t", "mounts": $1,
- "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}]}}
+ "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "cgroup"}]}}
 JSON
 }
 
@@ -98,6 +98,25 @@ t_tmp_already_mounted() {
         write_config '[{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs"}]'
         in_ns 'hook || exit 1; [ "$(mounts | grep -c "^$R/tmp ")" = 0 ] || exit 2'
         result "/tmp left alone when config.json mounts it" $?
+}
+
+# Without a cgroup namespace of its own the container gets the host layout: cgroup2
+# read-only, its own cgroup bound writable; the host's root cgroup is never writable.
+t_host_cgroupns() {
+        new_case hostcg
+        sed -i 's|, {"type": "cgroup"}||' "$B/config.json"
+        own=$(sed -n 's/^0:://p' /proc/self/cgroup)
+        if [ "$own" = / ]; then
+                in_ns 'hook; [ $? = 1 ] || exit 1; ! mounts | grep -q "^$R/sys/fs/cgroup "'
+                result "host cgroup namespace, root cgroup: refused, nothing mounted" $?
+                grep -q "sits in its root cgroup2 cgroup; refusing to make that writable" "$work/log"
+                result "host cgroup namespace, root cgroup: says why" $? "$(cat "$work/log")"
+        else
+                in_ns 'hook || exit 1
+                       mounts | grep -q "^$R/sys/fs/cgroup cgroup2 ro," || exit 2
+                       mounts | grep -q "^$R/sys/fs/cgroup'"$own"' cgroup2 rw," || exit 3'
+                result "host cgroup namespace: cgroup2 read-only, own cgroup $own writable" $?
+        fi
 }
 
 t_not_systemd() {
@@ -200,6 +219,7 @@ t_systemd_plan
 t_idempotent
 t_keep_submounts
 t_tmp_already_mounted
+t_host_cgroupns
 t_not_systemd
 t_symlink_run_absolute
 t_symlink_run_relative

@@ -54,7 +54,7 @@ in_installed() {
 mkdir -p "$work/b/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
 cat >"$work/b/config.json" <<'JSON'
 {"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["container=docker"], "cwd": "/"},
- "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}]}}
+ "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}
 JSON
 out=$(in_installed "\"$bindir/oci-mountplan\" --validate" 2>&1)
 ok "installed hook finds its plans: $out" $([ "$out" = "1 plan(s) valid" ]; echo $?)

@@ -29,7 +29,7 @@ mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
 : >"$B/rootfs/etc/machine-id"
 cat >"$B/config.json" <<'JSON'
 {"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["container=docker"], "cwd": "/"},
- "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}]}}
+ "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}
 JSON
 STATE="{\"ociVersion\":\"1.0.2\",\"id\":\"4f9a2b1c0d8e7f6a5b4c\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"$B\"}"
 

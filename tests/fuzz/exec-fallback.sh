@@ -45,7 +45,7 @@ strace_run() {
         : >"$R/etc/machine-id"
         cat >"$B/config.json" <<JSON
 {"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"]}, "root": {"path": "rootfs"}, "mounts": [],
- "linux": {"namespaces": [{"type": "mount"}]}}
+ "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}
 JSON
         printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":1,"bundle":"%s"}' "$1" "$B" |
                 unshare -m --propagation private sh -c 'mount --bind "$1" "$1" && exec "$2" -f -qq -o "$3" \
