@@ -10,9 +10,11 @@ passed=0 failed=0 skipped=0
 
 count_trs() {   # per-test results automake's TAP driver recorded
         local p f s
-        p=$(cat tests/*.trs tests/unit/*.trs 2>/dev/null | grep -c '^:test-result: PASS')
-        f=$(cat tests/*.trs tests/unit/*.trs 2>/dev/null | grep -cE '^:test-result: (FAIL|ERROR|XPASS)')
-        s=$(cat tests/*.trs tests/unit/*.trs 2>/dev/null | grep -c '^:test-result: SKIP')
+        local trs
+        trs=$(find tests -name '*.trs')
+        p=$(cat $trs | grep -c '^:test-result: PASS')
+        f=$(cat $trs | grep -cE '^:test-result: (FAIL|ERROR|XPASS)')
+        s=$(cat $trs | grep -c '^:test-result: SKIP')
         passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
         echo "make check: $p passed, $f failed, $s skipped"
 }
@@ -35,7 +37,7 @@ if ! contrib/build.sh; then
 fi
 
 echo "==> make check"
-rm -f tests/*.trs tests/unit/*.trs
+find tests -name '*.trs' -delete
 make -s -j"$(nproc)" check >/tmp/omp-check.log 2>&1 || { grep -aE '^(FAIL|ERROR)' /tmp/omp-check.log; \
         grep -a -A5 '^not ok' tests/*.log tests/unit/*.log | head -60; }
 count_trs
