@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_DEPS="build-essential autoconf automake pkg-config libconfig-dev libjansson-dev libmount-dev"
 TEST_DEPS="runc crun mmdebstrap debootstrap debian-archive-keyring util-linux mount bsdutils curl
-           iproute2 procps psmisc valgrind clang libclang-rt-14-dev strace jq man-db time socat
+           iproute2 procps psmisc valgrind clang libclang-rt-14-dev strace jq man-db time socat python3
            docker.io podman containerd conmon dpkg-dev debhelper lintian"
 
 missing=()

@@ -299,7 +299,7 @@ static int write_config_atomically(const char *bundle, const char *path, const s
 {
         _cleanup_free_ char *tmp = path_join(bundle, ".config.json.XXXXXX");
         _cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd = -1, dirfd = -1;
         int r;
 
         if (!text)
@@ -313,6 +313,10 @@ static int write_config_atomically(const char *bundle, const char *path, const s
                 unlink(tmp);
                 return error_setsys(e, r, "cannot rewrite %s", path);
         }
+        /* The rename itself survives a crash only once the directory is on disk. */
+        dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dirfd >= 0)
+                (void)fsync(dirfd);
         return 0;
 }
 
