@@ -7,22 +7,15 @@
 # step fails, so the host is left as found.
 #   tests/deb.sh [--rev REV | --worktree]     (passed to contrib/deb.sh)
 set -u
+. "$(dirname "$0")/tap.sh"
 
 # Debian packages this test needs beyond contrib/install-deps.sh's build and
 # e2e packages (fakeroot is not needed: the package declares Rules-Requires-Root: no).
 DEB_PACKAGES="dpkg-dev debhelper lintian"
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-n=0 failed=0
 work="" E2E_STATE=""
 
-ok() {          # ok NAME STATUS [DETAIL]
-        n=$((n + 1))
-        if [ "$2" = 0 ]; then echo "ok $n - $1"; return; fi
-        echo "not ok $n - $1"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-        failed=$((failed + 1))
-}
 
 bail() {        # bail MESSAGE: a step later steps need failed
         echo "Bail out! $1"
@@ -145,5 +138,4 @@ ok "apt-get purge oci-mountplan leaves nothing behind" \
         "$([ $rc = 0 ] && ! dpkg-query -W oci-mountplan >/dev/null 2>&1 && [ -z "$left" ]; echo $?)" \
         "$(tail -5 "$work/purge.log"; echo "$left")"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -4,9 +4,9 @@
 # its createContainer hook (rootfs bind-mounted on itself), then inspects the
 # mounts and files. Covers hostile rootfs contents, rollback and idempotency.
 set -u
+. "$(dirname "$0")/tap.sh"
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=${OMP_SRCDIR:-$(dirname "$0")/..}
-n=0 failed=0
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
         echo "1..0 # SKIP needs root and mount namespaces"
@@ -15,15 +15,11 @@ fi
 work=$(mktemp -d /var/tmp/omp-exec.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-result() {      # result NAME OK [DETAIL...]
-        n=$((n + 1))
-        if [ "$2" = 0 ]; then echo "ok $n - $1"; return; fi
-        echo "not ok $n - $1"
-        shift 2
-        [ $# -gt 0 ] && printf '#   %s\n' "$@"
-        sed 's/^/#   /' "$work/log" 2>/dev/null | head -30
-        failed=$((failed + 1))
+# result NAME STATUS [DETAIL...]: ok, with the hook's output when it failed.
+result() {
+        ok "$@" || sed 's/^/#   /' "$work/log" 2>/dev/null | head -30
 }
+
 
 # new_case NAME: a bundle with a minimal rootfs and a config.json running /sbin/init.
 new_case() {
@@ -231,5 +227,4 @@ t_machine_id_special "hard link" 'echo x >other && ln other machine-id'
 t_etc_symlink
 t_tmp_symlink_to_host_etc
 t_rollback_middle
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -13,6 +13,8 @@
 # OMP_FAULTS_HOOK_KILLS (30), OMP_FAULTS_WRAPPER_KILLS (100) and OMP_FAULTS_CONFIG_MB (2)
 # set how hard 2 and 3 try; the defaults keep the whole under half a minute.
 set -u
+. "$(dirname "$0")/tap.sh"
+result() { ok "$@"; }
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 wrapper=${OMP_RUNTIME:-$(dirname "$(readlink -f "$hook")")/oci-mountplan-runtime}
 src=${OMP_SRCDIR:-$(dirname "$0")/..}
@@ -20,7 +22,6 @@ plan=$src/plans/systemd.conf
 kill_hook_runs=${OMP_FAULTS_HOOK_KILLS:-30}
 kill_wrapper_runs=${OMP_FAULTS_WRAPPER_KILLS:-100}
 config_mb=${OMP_FAULTS_CONFIG_MB:-2}
-n=0 failed=0
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
         echo "1..0 # SKIP needs root and mount namespaces"
@@ -36,14 +37,6 @@ trap 'rm -rf --one-file-system "$work"' EXIT
 # (The real interpreter, found once: a pyenv shim costs a second per start.)
 python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 
-result() {      # result NAME STATUS [DETAIL...]
-        n=$((n + 1))
-        if [ "$2" = 0 ]; then echo "ok $n - $1"; return; fi
-        echo "not ok $n - $1"
-        shift 2
-        [ $# -gt 0 ] && printf '%s\n' "$@" | sed 's/^/#   /' | head -40
-        failed=$((failed + 1))
-}
 
 # new_case NAME: a bundle with a minimal rootfs (no $container, so every action of the
 # systemd plan applies) and a config.json running /sbin/init; sets B, R, STATE, PLAN.
@@ -474,5 +467,4 @@ for t in t_faults t_kill_hook t_kill_wrapper; do
         $t
         echo "# $t: $((($(date +%s%N) - start) / 1000000)) ms"
 done
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -5,9 +5,9 @@
 # the installed wrapper and hook. The installed tree is bind-mounted over its real
 # prefix in a private mount namespace, so nothing is installed on the host.
 set -u
+. "$(dirname "$0")/tap.sh"
 builddir=${OMP_BUILDDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 srcdir=${OMP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
-n=0 failed=0
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
         echo "1..0 # SKIP needs root and mount namespaces"
@@ -17,13 +17,6 @@ work=$(mktemp -d /var/tmp/omp-install.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 dest=$work/dest
 
-ok() {
-        n=$((n + 1))
-        if [ "$2" = 0 ]; then echo "ok $n - $1"; return; fi
-        echo "not ok $n - $1"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-        failed=$((failed + 1))
-}
 
 eval "$(make -s -C "$builddir" --no-print-directory print-install-dirs)"
 
@@ -97,5 +90,4 @@ if [ "${OMP_INSTALL_BOOT:-0}" = 1 ]; then
         e2e_teardown runc hybrid "$ID" "$B"
 fi
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -5,9 +5,9 @@
 # waits. A private mount namespace gets its own /dev with a socat listener as
 # /dev/log, so the host's logging is not touched.
 set -u
+. "$(dirname "$0")/tap.sh"
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=${OMP_SRCDIR:-$(dirname "$0")/..}
-n=0 failed=0
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null || ! command -v socat >/dev/null; then
         echo "1..0 # SKIP needs root, mount namespaces and socat"
@@ -16,13 +16,6 @@ fi
 work=$(mktemp -d /var/tmp/omp-log.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-ok() {
-        n=$((n + 1))
-        if [ "$2" = 0 ]; then echo "ok $n - $1"; return; fi
-        echo "not ok $n - $1"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-        failed=$((failed + 1))
-}
 
 B=$work/bundle
 mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
@@ -79,5 +72,4 @@ rc=$? ms=$((($(date +%s%N) - start) / 1000000))
 ok "no /dev/log: exit 0, nothing on stderr, ${ms} ms" $([ $rc = 0 ] && [ ! -s "$work/nosock.err" ] && [ $ms -lt 2000 ]; echo $?) \
         "rc=$rc $(cat "$work/nosock.err")"
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -2,18 +2,11 @@
 # The runtime wrapper (TAP): bundle flags, pass-through, exit codes and signals,
 # idempotent and atomic rewrites, and its errors. A stub runtime records what it got.
 set -u
+. "$(dirname "$0")/tap.sh"
 wrapper=${OMP_RUNTIME:-$(dirname "$0")/../oci-mountplan-runtime}
-n=0 failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-ok() {          # ok NAME STATUS [DETAIL]
-        n=$((n + 1))
-        if [ "$2" = 0 ]; then echo "ok $n - $1"; return; fi
-        echo "not ok $n - $1"
-        [ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/#   /'
-        failed=$((failed + 1))
-}
 
 cat >"$work/stub" <<'STUB'
 #!/bin/bash
@@ -146,5 +139,4 @@ run --log "$work/runtime.log" --log-format json create --bundle "$work/nowhere" 
 jq -e 'select(.level == "error") | .msg | test("config.json")' "$work/runtime.log" >/dev/null
 ok "errors also go to the runtime's --log, in its json format" $?
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done
