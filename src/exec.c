@@ -42,6 +42,19 @@ struct executor {
         size_t n_undo;
 };
 
+/*
+ * A path that could not be resolved or made inside the rootfs. EEXIST from making a
+ * directory means a symlink whose target (taken inside the rootfs) is missing: the
+ * usual shape of an image pointing /run or /etc at a host path.
+ */
+static int resolve_failed(struct error *e, int r, const char *target)
+{
+        if (r == -EEXIST)
+                return error_set(e, r, "%s (or a parent) is a symlink to a path missing inside the rootfs; "
+                                 "refusing to follow it out", target);
+        return error_setsys(e, r, "cannot resolve %s inside the rootfs", target);
+}
+
 static struct undo *undo_new(struct executor *x)
 {
         struct undo *u;
@@ -209,7 +222,7 @@ static int exec_tmpfs(struct executor *x, const struct op *op, struct undo *u, s
 
         r = rootfs_mkdir_p(&x->root, op->target, 0755, &u->dirs, &tfd);
         if (r < 0)
-                return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
+                return resolve_failed(e, r, op->target);
         r = mount_inspect(tfd, &is_root, &fstype, &ro);
         if (r < 0)
                 return error_setsys(e, r, "cannot inspect %s", op->target);
@@ -287,7 +300,7 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
                 return error_set(e, -EINVAL, "bind source %s is neither a directory nor a regular file", op->source);
         r = open_bind_target(x, op, S_ISDIR(st.st_mode), u, &tfd);
         if (r < 0)
-                return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
+                return resolve_failed(e, r, op->target);
         if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && same_file(src, tfd))
                 return EXEC_ALREADY;
         r = mount_bind_at(src, tfd, op->action->recursive, op->opts.flags);
@@ -307,7 +320,7 @@ static int exec_mkdir(struct executor *x, const struct op *op, struct undo *u, s
         int r = rootfs_mkdir_p(&x->root, op->target, op->action->mode, &u->dirs, &fd);
 
         if (r < 0)
-                return error_setsys(e, r, "cannot make directory %s", op->target);
+                return resolve_failed(e, r, op->target);
         return u->dirs.n == 0 ? EXEC_ALREADY : 0;
 }
 
@@ -405,7 +418,7 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
 
         r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &dirfd, &name);
         if (r < 0)
-                return error_setsys(e, r, "cannot resolve the directory of %s inside the rootfs", op->target);
+                return resolve_failed(e, r, op->target);
         pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0 && errno == ENOENT)
                 return create_file(dirfd, name, op, u, e);
@@ -508,7 +521,7 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
                                  "cgroup2 cgroup; refusing to make that writable");
         r = rootfs_open_at(&x->root, op->target, O_PATH | O_DIRECTORY, &tfd);
         if (r < 0)
-                return error_setsys(e, r, "cannot resolve %s inside the rootfs", op->target);
+                return resolve_failed(e, r, op->target);
         if (cgroup_already_done(tfd, namespaced, x->cgroup_path))
                 return EXEC_ALREADY;    /* running twice must not stack mounts */
         r = mount_fs_at("cgroup2", "", base | (namespaced ? 0 : MS_RDONLY), tfd, &u->mount_fd);
