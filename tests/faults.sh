@@ -296,7 +296,7 @@ strace_kill() {
 # the container's mount namespace. Its rootfs writes stay (no rollback after SIGKILL),
 # but /etc/machine-id is empty or whole, never torn.
 t_kill_hook() {
-        local i k first total made hist="" torn=0 leaked=0 host_before victims_before
+        local i k first last total made hist="" torn=0 leaked=0 host_before victims_before
         declare -A seen=()
         if ! command -v strace >/dev/null; then
                 result "SIGKILL mid-plan # SKIP strace not installed" 0
@@ -310,16 +310,21 @@ t_kill_hook() {
         host_before=$(grep -F "$work" /proc/self/mountinfo)
         # Where the plan starts (the first fsopen) and how many system calls the run makes.
         in_ns 'printf "%s" "$STATE" | strace -f -qq -o "$W/strace" "$HOOK" --plan "$PLAN"'
-        first=$(grep -n -m1 ' fsopen(' "$work/strace" | cut -d: -f1)
-        total=$(grep -vc '^[0-9]* *+++' "$work/strace")
-        if [ -z "$first" ] || [ "$total" -lt "$first" ]; then
+        # The kill points are spread evenly from the first fsopen to just after the last
+        # mount: a sanitizer build adds many calls after the plan, where random points
+        # would pile up.
+        read -r first last total < <(awk '$2 !~ /^(\+\+\+|---)/ { n++
+                if ($2 ~ /^fsopen\(/ && !f) f = n; if ($2 ~ /^(move_mount|mount)\(/) l = n }
+                END { print f, l, n }' "$work/strace")
+        if [ -z "$first" ] || [ -z "$last" ] || [ "$last" -lt "$first" ]; then
                 result "SIGKILL mid-plan: calibration" 1 "$(head -50 "$work/strace")"
                 return
         fi
-        echo "# hook: $total system calls, the plan from the ${first}th on; SIGKILL at a random one of those, $kill_hook_runs times"
+        [ "$last" -lt "$total" ] && last=$((last + 1))
+        echo "# hook: $total system calls, mounts from the ${first}th to the ${last}th; SIGKILL at $kill_hook_runs points spread over those"
         for ((i = 0; i < kill_hook_runs; i++)); do
                 rm -rf "$R" && cp -a "$work/template" "$R"
-                k=$((first + RANDOM % (total - first + 1)))
+                k=$((first + i * (last - first + 1) / kill_hook_runs))
                 K=$(syscall_at "$work/strace" $k) in_ns "$(declare -f strace_kill)"'
                         printf "%s" "$STATE" | strace_kill $K "$HOOK" --plan "$PLAN"
                         echo $? >"$W/rc"; mounts | wc -l >"$W/made"'
