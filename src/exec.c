@@ -163,8 +163,7 @@ static bool keep_is_nested(const struct strv *keep, size_t i)
         return false;
 }
 
-static int carry_over_submounts(struct executor *x, const struct op *op, int *keep_fds, int newfd,
-                                struct error *e)
+static int carry_over_submounts(const struct op *op, int *keep_fds, int newfd, struct error *e)
 {
         for (size_t i = 0; i < op->keep.n; i++) {
                 _cleanup_close_ int mp = -1;
@@ -182,7 +181,6 @@ static int carry_over_submounts(struct executor *x, const struct op *op, int *ke
                 if (r < 0)
                         return error_setsys(e, r, "cannot carry over %s", op->keep.v[i]);
         }
-        (void)x;
         return 0;
 }
 
@@ -239,7 +237,7 @@ static int exec_tmpfs(struct executor *x, const struct op *op, struct undo *u, s
                 close_fds(keep, op->keep.n);
                 return error_setsys(e, r, "tmpfs on %s did not land where it was resolved", op->target);
         }
-        r = carry_over_submounts(x, op, keep, u->mount_fd, e);
+        r = carry_over_submounts(op, keep, u->mount_fd, e);
         close_fds(keep, op->keep.n);
         return r;
 }

@@ -194,6 +194,23 @@ e2e_mirror_has_suite() {
 	curl -fsS -o /dev/null --max-time 20 "$1/dists/$2/InRelease" 2>/dev/null
 }
 
+# ---------------------------------------------------------------- reporting
+
+# Numbered "ok" / "not ok" lines; the runners end with the counts as
+# "N passed, N failed, N skipped".
+T_NUM=0 T_PASS=0 T_FAIL=0 T_SKIP=0
+t_ok()   { T_NUM=$((T_NUM + 1)); T_PASS=$((T_PASS + 1)); echo "ok $T_NUM - $1${2:+ ($2)}"; }
+t_fail() {
+	T_NUM=$((T_NUM + 1)); T_FAIL=$((T_FAIL + 1))
+	echo "not ok $T_NUM - $1"
+	printf '%s\n' "$2" | sed 's/^/#   /'
+}
+t_skip() { T_NUM=$((T_NUM + 1)); T_SKIP=$((T_SKIP + 1)); echo "ok $T_NUM - $1 # SKIP $2"; }
+# A skip that CI must not accept: there it is a failure.
+t_skip_ci() {
+	if [ "${CI:-}" = true ]; then t_fail "$1" "would skip, not allowed in CI: $2"; else t_skip "$1" "$2"; fi
+}
+
 # ---------------------------------------------------------------- rootfs
 
 # e2e_rootfs SUITE: set E2E_ROOTFS to a cached rootfs directory for SUITE

@@ -22,23 +22,11 @@ STOP_TIMEOUT=5
 # systemd 252 / 256+ wording
 NOHOOK_ERROR='Failed to mount tmpfs (at|\(type tmpfs\) on) /run.*Operation not permitted'
 
-T_NUM=0 T_PASS=0 T_FAIL=0 T_SKIP=0
 declare -A BOOTS=([runc]=0 [crun]=0)
 declare -A ROOTFS=()
 
 # ---------------------------------------------------------------- reporting
 
-t_ok()   { T_NUM=$((T_NUM + 1)); T_PASS=$((T_PASS + 1)); echo "ok $T_NUM - $1${2:+ ($2)}"; }
-t_fail() {
-	T_NUM=$((T_NUM + 1)); T_FAIL=$((T_FAIL + 1))
-	echo "not ok $T_NUM - $1"
-	printf '%s\n' "$2" | sed 's/^/#   /'
-}
-t_skip() { T_NUM=$((T_NUM + 1)); T_SKIP=$((T_SKIP + 1)); echo "ok $T_NUM - $1 # SKIP $2"; }
-# A skip that CI must not accept: there it is a failure.
-t_skip_ci() {
-	if [ "${CI:-}" = true ]; then t_fail "$1" "would skip, not allowed in CI: $2"; else t_skip "$1" "$2"; fi
-}
 # Checks add their complaints to WHY; t_check reports them.
 WHY=""
 why() { WHY+=${WHY:+$'\n'}$*; }

@@ -37,19 +37,8 @@ STOP_MAX=5              # a clean stop takes well under this
 # systemd 252 / 256+ wording
 NOHOOK_ERROR='Failed to mount tmpfs (at|\(type tmpfs\) on) /run'
 
-T_NUM=0 T_PASS=0 T_FAIL=0 T_SKIP=0
 ROOTFS=""
 
-t_ok()   { T_NUM=$((T_NUM + 1)); T_PASS=$((T_PASS + 1)); echo "ok $T_NUM - $1${2:+ ($2)}"; }
-t_fail() {
-	T_NUM=$((T_NUM + 1)); T_FAIL=$((T_FAIL + 1))
-	echo "not ok $T_NUM - $1"
-	printf '%s\n' "$2" | sed 's/^/#   /'
-}
-t_skip() { T_NUM=$((T_NUM + 1)); T_SKIP=$((T_SKIP + 1)); echo "ok $T_NUM - $1 # SKIP $2"; }
-t_skip_ci() {
-	if [ "${CI:-}" = true ]; then t_fail "$1" "would skip, not allowed in CI: $2"; else t_skip "$1" "$2"; fi
-}
 # t_check NAME COMPLAINTS [DETAIL]: ok when there are no complaints.
 t_check() { if [ -z "$2" ]; then t_ok "$1" "${3:-}"; else t_fail "$1" "$2"; fi; }
 
