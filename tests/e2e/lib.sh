@@ -489,7 +489,9 @@ e2e_start_tty() {
 	RUN_OUT=$b/typescript RUN_ERR=$b/typescript RUN_START=$(e2e_now)
 	echo "$rt $host $id" >>"$E2E_STATE/containers"
 	e2e_rt_cmd "$rt" "$host"
-	setsid script -qfec "$(printf '%q ' "${RT_CMD[@]}" run --bundle "$b" "$id")" "$RUN_OUT" \
+	# script(1) runs its command with $SHELL (/bin/sh when unset, as in CI),
+	# and printf %q may quote in bash's $'...' syntax
+	SHELL=/bin/bash setsid script -qfec "$(printf '%q ' "${RT_CMD[@]}" run --bundle "$b" "$id")" "$RUN_OUT" \
 		</dev/null >/dev/null 2>&1 &
 	RUN_PID=$!
 	echo "$RUN_PID" >>"$E2E_STATE/pids"

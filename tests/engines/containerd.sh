@@ -130,7 +130,9 @@ containerd_nohook() {
 	CTR_NAME=omp-engines-$$-nohook
 	NOHOOK_LOG=$CTR_DIR/nohook.log NOHOOK_RC=""
 	# shellcheck disable=SC2046
-	setsid script -qfec "$(printf '%q ' ctr --address "$CTR_DIR/containerd.sock" -n "$CTR_NS" run -t \
+	# script(1) runs its command with $SHELL (/bin/sh when unset, as in CI),
+	# and printf %q may quote in bash's $'...' syntax
+	SHELL=/bin/bash setsid script -qfec "$(printf '%q ' ctr --address "$CTR_DIR/containerd.sock" -n "$CTR_NS" run -t \
 		$(ctr_run_opts "$CTR_NAME") "$CTR_IMAGE" "$CTR_NAME" /sbin/init)" "$CTR_DIR/nohook.typescript" \
 		</dev/null >/dev/null 2>&1 &
 	RUN_PID=$!
