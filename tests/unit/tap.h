@@ -14,22 +14,31 @@ static int tap_n, tap_failed;
 #define is_str(got, want, ...) \
         tap_is_str((got), (want), __FILE__, __LINE__, __VA_ARGS__)
 
-__attribute__((format(printf, 4, 5)))
-static inline bool tap_ok(bool c, const char *file, int line, const char *fmt, ...)
+/* Prints one TAP line and, on failure, where it failed. */
+__attribute__((format(printf, 4, 0)))
+static inline bool tap_vreport(bool c, const char *file, int line, const char *fmt, va_list ap)
 {
-        va_list ap;
-
         tap_n++;
         printf("%s %d - ", c ? "ok" : "not ok", tap_n);
-        va_start(ap, fmt);
         vprintf(fmt, ap);
-        va_end(ap);
         printf("\n");
         if (!c) {
                 tap_failed++;
                 printf("#   failed at %s:%d\n", file, line);
         }
         return c;
+}
+
+__attribute__((format(printf, 4, 5)))
+static inline bool tap_ok(bool c, const char *file, int line, const char *fmt, ...)
+{
+        va_list ap;
+        bool r;
+
+        va_start(ap, fmt);
+        r = tap_vreport(c, file, line, fmt, ap);
+        va_end(ap);
+        return r;
 }
 
 __attribute__((format(printf, 5, 6)))
@@ -39,17 +48,12 @@ static inline bool tap_is_str(const char *got, const char *want, const char *fil
         bool c = got && want ? strcmp(got, want) == 0 : got == want;
         va_list ap;
 
-        tap_n++;
-        printf("%s %d - ", c ? "ok" : "not ok", tap_n);
         va_start(ap, fmt);
-        vprintf(fmt, ap);
+        tap_vreport(c, file, line, fmt, ap);
         va_end(ap);
-        printf("\n");
-        if (!c) {
-                tap_failed++;
-                printf("#   failed at %s:%d\n#   got:  \"%s\"\n#   want: \"%s\"\n", file, line,
-                       got ? got : "(null)", want ? want : "(null)");
-        }
+        if (!c)
+                printf("#   got:  \"%s\"\n#   want: \"%s\"\n", got ? got : "(null)",
+                       want ? want : "(null)");
         return c;
 }
 
