@@ -5,6 +5,7 @@
 # mounts and files. Covers hostile rootfs contents, rollback and idempotency.
 set -u
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/bundle.sh"
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=${OMP_SRCDIR:-$(dirname "$0")/..}
 
@@ -27,17 +28,11 @@ new_case() {
         R=$B/rootfs
         mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
         : >"$R/etc/machine-id"
-        STATE="{\"ociVersion\":\"1.0.2\",\"id\":\"$1\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"$B\"}"
+        STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }
 
-write_config() {        # write_config MOUNTS_JSON
-        cat >"$B/config.json" <<JSON
-{"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["container=docker"], "cwd": "/"},
- "root": {"path": "rootfs"}, "hostname": "t", "mounts": $1,
- "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "cgroup"}]}}
-JSON
-}
+write_config() { bundle_config "$1" '["container=docker"]' >"$B/config.json"; }  # MOUNTS_JSON
 
 # in_ns SCRIPT: runs SCRIPT with bash in a private mount namespace where the rootfs is
 # a mount of its own, as runc leaves it; $HOOK, $R, $B, $STATE and $PLAN are set.

@@ -14,6 +14,7 @@
 # set how hard 2 and 3 try; the defaults keep the whole under half a minute.
 set -u
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/bundle.sh"
 result() { ok "$@"; }
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 wrapper=${OMP_RUNTIME:-$(dirname "$(readlink -f "$hook")")/oci-mountplan-runtime}
@@ -45,7 +46,7 @@ new_case() {
         R=$B/rootfs
         PLAN=$plan
         mkdir "$B" && cp -a "$work/template" "$R"
-        STATE="{\"ociVersion\":\"1.0.2\",\"id\":\"$1\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"$B\"}"
+        STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }
 mkdir -p "$work/template"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
@@ -57,13 +58,7 @@ mkfifo "$work/template/run/initctl"
 
 # A cgroup namespace of its own, as exec.sh: the hook mounts cgroup2 writable (the
 # test may sit in the root cgroup, which the host layout refuses to make writable).
-write_config() {        # write_config MOUNTS_JSON
-        cat >"$B/config.json" <<JSON
-{"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["PATH=/usr/bin:/bin"], "cwd": "/"},
- "root": {"path": "rootfs"}, "hostname": "t", "mounts": $1,
- "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "cgroup"}]}}
-JSON
-}
+write_config() { bundle_config "$1" '["PATH=/usr/bin:/bin"]' >"$B/config.json"; }  # MOUNTS_JSON
 
 # plan_with SED-SCRIPT: PLAN becomes a copy of the systemd plan edited on the same
 # lines (the line numbers stay); an edit that matches nothing is an error.

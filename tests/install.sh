@@ -6,6 +6,7 @@
 # prefix in a private mount namespace, so nothing is installed on the host.
 set -u
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/bundle.sh"
 builddir=${OMP_BUILDDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 srcdir=${OMP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 
@@ -45,10 +46,7 @@ in_installed() {
 }
 
 mkdir -p "$work/b/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
-cat >"$work/b/config.json" <<'JSON'
-{"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["container=docker"], "cwd": "/"},
- "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}
-JSON
+bundle_config '[]' '["container=docker"]' >"$work/b/config.json"
 out=$(in_installed "\"$bindir/oci-mountplan\" --validate" 2>&1)
 ok "installed hook finds its plans: $out" $([ "$out" = "1 plan(s) valid" ]; echo $?)
 out=$(in_installed "mkdir -p \"$sysconfdir/oci-mountplan/plans.d\" && ln -s /dev/null \"$sysconfdir/oci-mountplan/plans.d/systemd.conf\" &&
@@ -56,8 +54,7 @@ out=$(in_installed "mkdir -p \"$sysconfdir/oci-mountplan/plans.d\" && ln -s /dev
 ok "a symlink to /dev/null in plans.d disables the shipped plan" $(grep -q "no plans found" <<<"$out"; echo $?) "$out"
 rm -f "$dest$sysconfdir/oci-mountplan/plans.d/systemd.conf"
 out=$(in_installed "mount --bind \"$work/b/rootfs\" \"$work/b/rootfs\" &&
-        printf '{\"ociVersion\":\"1.0.2\",\"id\":\"inst\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"%s\"}' \"$work/b\" |
-        \"$bindir/oci-mountplan\" && grep -c \" $work/b/rootfs/run \" /proc/self/mountinfo" 2>&1)
+        printf '%s' '$(bundle_state inst "$work/b")' | \"$bindir/oci-mountplan\" && grep -c \" $work/b/rootfs/run \" /proc/self/mountinfo" 2>&1)
 ok "installed hook performs the shipped plan" $([ "$out" = 1 ]; echo $?) "$out"
 
 # A real container through the installed wrapper (needs the e2e rootfs).

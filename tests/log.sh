@@ -6,6 +6,7 @@
 # /dev/log, so the host's logging is not touched.
 set -u
 . "$(dirname "$0")/tap.sh"
+. "$(dirname "$0")/bundle.sh"
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=${OMP_SRCDIR:-$(dirname "$0")/..}
 
@@ -20,11 +21,8 @@ trap 'rm -rf "$work"' EXIT
 B=$work/bundle
 mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
 : >"$B/rootfs/etc/machine-id"
-cat >"$B/config.json" <<'JSON'
-{"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ["container=docker"], "cwd": "/"},
- "root": {"path": "rootfs"}, "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}
-JSON
-STATE="{\"ociVersion\":\"1.0.2\",\"id\":\"4f9a2b1c0d8e7f6a5b4c\",\"status\":\"creating\",\"pid\":1,\"bundle\":\"$B\"}"
+bundle_config '[]' '["container=docker"]' >"$B/config.json"
+STATE=$(bundle_state 4f9a2b1c0d8e7f6a5b4c "$B")
 
 # with_syslog LOGFILE SCRIPT: SCRIPT runs with a /dev/log whose datagrams go to LOGFILE.
 with_syslog() {

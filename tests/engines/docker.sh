@@ -65,35 +65,15 @@ docker_boot() {
 		--network none "$DOCKER_IMAGE" /sbin/init >/dev/null
 }
 
-docker_exec() { docker_cli exec "$DOCKER_NAME" "$@"; }
-docker_pid() { docker_cli inspect -f '{{.State.Pid}}' "$DOCKER_NAME"; }
-docker_cgroup() { echo "$ENG_CGROUP/docker/$(docker_cli inspect -f '{{.Id}}' "$DOCKER_NAME")"; }
+docker_exec() { dcli_exec docker_cli "$DOCKER_NAME" "$@"; }
+docker_pid() { dcli_field docker_cli "$DOCKER_NAME" .State.Pid; }
+docker_cgroup() { echo "$ENG_CGROUP/docker/$(dcli_field docker_cli "$DOCKER_NAME" .Id)"; }
+docker_stop() { dcli_stop docker_cli "$DOCKER_NAME"; }
+docker_diagnose() { dcli_diagnose docker_cli "$DOCKER_NAME"; }
+docker_remove() { dcli_remove docker_cli "$DOCKER_NAME"; }
 
-# docker stop: sets STOP_RC (the container's exit code) and STOP_SECONDS.
-docker_stop() {
-	local t
-	t=$(e2e_now)
-	docker_cli stop -t "$STOP_GRACE" "$DOCKER_NAME" >/dev/null
-	STOP_SECONDS=$(e2e_since "$t")
-	STOP_RC=$(docker_cli inspect -f '{{.State.ExitCode}}' "$DOCKER_NAME")
-}
-
-docker_diagnose() {
-	docker_cli inspect -f 'status {{.State.Status}}, exit code {{.State.ExitCode}} {{.State.Error}}' "$DOCKER_NAME" 2>&1
-	docker_cli logs "$DOCKER_NAME" 2>&1 | eng_plain | tail -n 3
-	docker_exec systemctl --failed --plain --no-legend --no-pager 2>&1 | head -n 5
-}
-
-docker_remove() { docker_cli rm -f "$DOCKER_NAME" >/dev/null 2>&1; }
-
-# Without our runtime (Docker's default runc): with a terminal, so systemd's
-# console ends up in `docker logs`. Sets NOHOOK_RC and NOHOOK_LOG.
+# Without our runtime: Docker's default runc.
 docker_nohook() {
 	DOCKER_NAME=omp-engines-$$-nohook
-	NOHOOK_LOG=$DOCKER_DIR/nohook.log NOHOOK_RC=""
-	docker_cli run -d -t --name "$DOCKER_NAME" --stop-signal=RTMIN+3 --network none \
-		"$DOCKER_IMAGE" /sbin/init >/dev/null || { NOHOOK_RC="docker run failed"; return; }
-	NOHOOK_RC=$(CLI_TIMEOUT=15 docker_cli wait "$DOCKER_NAME") || NOHOOK_RC=124
-	docker_cli logs "$DOCKER_NAME" 2>&1 | eng_plain >"$NOHOOK_LOG"
-	docker_remove
+	dcli_nohook docker_cli "$DOCKER_NAME" "$DOCKER_DIR/nohook.log" "$DOCKER_IMAGE"
 }

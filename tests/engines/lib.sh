@@ -218,3 +218,40 @@ eng_explain_stop() {
 
 # Strip terminal colours and carriage returns from console logs.
 eng_plain() { sed 's/\x1b\[[0-9;]*m//g' | tr -d '\r'; }
+
+# ------------------------------------------- docker and podman: one client
+
+# Docker and podman take the same client commands; the per-engine functions
+# are these, given the client function (docker_cli, podman_cli) and the name.
+dcli_exec() { local cli=$1 name=$2; shift 2; "$cli" exec "$name" "$@"; }
+dcli_field() { "$1" inspect -f "{{$3}}" "$2"; }
+dcli_remove() { "$1" rm -f "$2" >/dev/null 2>&1; }
+
+# dcli_stop CLI NAME: sets STOP_RC (the container's exit code) and STOP_SECONDS.
+dcli_stop() {
+	local t
+	t=$(e2e_now)
+	"$1" stop -t "$STOP_GRACE" "$2" >/dev/null
+	STOP_SECONDS=$(e2e_since "$t")
+	STOP_RC=$(dcli_field "$1" "$2" .State.ExitCode)
+}
+
+dcli_diagnose() {
+	"$1" inspect -f 'status {{.State.Status}}, exit code {{.State.ExitCode}} {{.State.Error}}' "$2" 2>&1
+	"$1" logs "$2" 2>&1 | eng_plain | tail -n 3
+	dcli_exec "$1" "$2" systemctl --failed --plain --no-legend --no-pager 2>&1 | head -n 5
+}
+
+# dcli_nohook CLI NAME LOG RUN-ARGS...: `run -d -t` (a terminal, so systemd's
+# console ends up in the logs) of /sbin/init without our hook; waits for it to
+# end. Sets NOHOOK_RC (124: still running after 15 s) and NOHOOK_LOG.
+dcli_nohook() {
+	local cli=$1 name=$2
+	NOHOOK_LOG=$3 NOHOOK_RC=""
+	shift 3
+	"$cli" run -d -t --name "$name" --stop-signal=RTMIN+3 --network none "$@" /sbin/init >/dev/null ||
+		{ NOHOOK_RC="run failed"; return; }
+	NOHOOK_RC=$(CLI_TIMEOUT=15 "$cli" wait "$name") || NOHOOK_RC=124
+	"$cli" logs "$name" 2>&1 | eng_plain >"$NOHOOK_LOG"
+	dcli_remove "$cli" "$name"
+}

@@ -76,35 +76,18 @@ podman_boot() {
 		"$PODMAN_IMAGE" /sbin/init >/dev/null
 }
 
-podman_exec() { podman_cli exec "$PODMAN_NAME" "$@"; }
-podman_pid() { podman_cli inspect -f '{{.State.Pid}}' "$PODMAN_NAME"; }
-podman_cgroup() { echo "$ENG_CGROUP/podman/libpod-$(podman_cli inspect -f '{{.Id}}' "$PODMAN_NAME")"; }
-
-podman_stop() {
-	local t
-	t=$(e2e_now)
-	podman_cli stop -t "$STOP_GRACE" "$PODMAN_NAME" >/dev/null
-	STOP_SECONDS=$(e2e_since "$t")
-	STOP_RC=$(podman_cli inspect -f '{{.State.ExitCode}}' "$PODMAN_NAME")
-}
-
-podman_diagnose() {
-	podman_cli inspect -f 'status {{.State.Status}}, exit code {{.State.ExitCode}} {{.State.Error}}' "$PODMAN_NAME" 2>&1
-	podman_cli logs "$PODMAN_NAME" 2>&1 | eng_plain | tail -n 3
-	podman_exec systemctl --failed --plain --no-legend --no-pager 2>&1 | head -n 5
-}
-
-podman_remove() { podman_cli rm -f "$PODMAN_NAME" >/dev/null 2>&1; }
+podman_exec() { dcli_exec podman_cli "$PODMAN_NAME" "$@"; }
+podman_pid() { dcli_field podman_cli "$PODMAN_NAME" .State.Pid; }
+podman_cgroup() { echo "$ENG_CGROUP/podman/libpod-$(dcli_field podman_cli "$PODMAN_NAME" .Id)"; }
+podman_stop() { dcli_stop podman_cli "$PODMAN_NAME"; }
+podman_diagnose() { dcli_diagnose podman_cli "$PODMAN_NAME"; }
+podman_remove() { dcli_remove podman_cli "$PODMAN_NAME"; }
 
 # Without the hook: an empty hooks dir (not the system's, where an installed
 # oci-mountplan.json may be).
+podman_cli_nohooks() { podman_cli --hooks-dir "$PODMAN_DIR/nohooks" "$@"; }
 podman_nohook() {
 	PODMAN_NAME=omp-engines-$$-nohook
-	NOHOOK_LOG=$PODMAN_DIR/nohook.log NOHOOK_RC=""
-	podman_cli --hooks-dir "$PODMAN_DIR/nohooks" run -d -t --name "$PODMAN_NAME" --systemd=false \
-		--stop-signal=RTMIN+3 --network none --cgroup-parent "$ENG_CGROUP/podman" \
-		"$PODMAN_IMAGE" /sbin/init >/dev/null || { NOHOOK_RC="podman run failed"; return; }
-	NOHOOK_RC=$(CLI_TIMEOUT=15 podman_cli wait "$PODMAN_NAME") || NOHOOK_RC=124
-	podman_cli logs "$PODMAN_NAME" 2>&1 | eng_plain >"$NOHOOK_LOG"
-	podman_remove
+	dcli_nohook podman_cli_nohooks "$PODMAN_NAME" "$PODMAN_DIR/nohook.log" --systemd=false \
+		--cgroup-parent "$ENG_CGROUP/podman" "$PODMAN_IMAGE"
 }
