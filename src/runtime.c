@@ -351,10 +351,52 @@ static int rewrite_config(const struct wrapper *w, struct error *e)
         return write_config_atomically(w->bundle, path, &st, config, e);
 }
 
+static bool is_executable_file(const char *path)
+{
+        struct stat st;
+
+        return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+/*
+ * The runtime's path, found as execvp(3) finds it (a name with a '/' as it is,
+ * otherwise the first executable of that name on $PATH), before config.json is
+ * touched: a runtime that is not there must leave the bundle as it was.
+ */
+static int find_runtime(const char *name, char **out, struct error *e)
+{
+        const char *path = getenv("PATH");
+
+        if (strchr(name, '/')) {
+                if (!is_executable_file(name))
+                        return error_setsys(e, access(name, X_OK) < 0 ? -errno : -EACCES,
+                                            "cannot run the runtime \"%s\"", name);
+                *out = xstrdup(name);
+                return 0;
+        }
+        if (!path || !*path)
+                path = "/bin:/usr/bin";             /* execvp's own default */
+        for (const char *p = path;; p++) {
+                size_t len = strcspn(p, ":");
+                _cleanup_free_ char *candidate = len ? xasprintf("%.*s/%s", (int)len, p, name) : xstrdup(name);
+
+                if (*name && is_executable_file(candidate)) {
+                        *out = candidate;
+                        candidate = NULL;
+                        return 0;
+                }
+                p += len;
+                if (!*p)
+                        break;
+        }
+        return error_set(e, -ENOENT, "cannot run the runtime \"%s\": not found on PATH (%s)", name, path);
+}
+
 int main(int argc, char **argv)
 {
         struct wrapper w = { .runtime_path = "runc" };
         struct error e = { 0 };
+        _cleanup_free_ char *runtime = NULL;
         char **rargv;
         int err;
 
@@ -364,6 +406,11 @@ int main(int argc, char **argv)
                 return 2;
         }
         parse_runtime_args(&w);
+        err = find_runtime(w.runtime_path, &runtime, &e);
+        if (err < 0) {
+                report_error(&w, e.msg);
+                return err == -ENOENT ? 127 : 126;
+        }
         if (w.bundle && rewrite_config(&w, &e) < 0) {
                 report_error(&w, e.msg);
                 return 1;
@@ -373,9 +420,9 @@ int main(int argc, char **argv)
         rargv[0] = (char *)w.runtime_path;
         memcpy(rargv + 1, w.runtime_argv, (size_t)w.runtime_argc * sizeof(char *));
         rargv[w.runtime_argc + 1] = NULL;
-        execvp(w.runtime_path, rargv);
+        execv(runtime, rargv);
         err = errno;
-        snprintf(e.msg, sizeof(e.msg), "cannot run the runtime \"%s\": %s", w.runtime_path, strerror(err));
+        snprintf(e.msg, sizeof(e.msg), "cannot run the runtime \"%s\": %s", runtime, strerror(err));
         report_error(&w, e.msg);
         free(rargv);
         return err == ENOENT ? 127 : 126;

@@ -117,6 +117,12 @@ err() {         # err NAME WANT_RC PATTERN -- CMD...
 new_bundle errors
 err "missing runtime: 127 and a clear line" 127 "cannot run the runtime \"/nonexistent/runc\": No such file" -- \
         "$wrapper" --runtime-path /nonexistent/runc create --bundle "$B" c
+cp "$B/config.json" "$work/config.before"
+err "runtime not on PATH: 127 and a clear line" 127 "cannot run the runtime \"no-such-runc\": not found on PATH" -- \
+        "$wrapper" --runtime-path no-such-runc create --bundle "$B" c
+ok "a missing runtime leaves config.json as it was" $(cmp -s "$B/config.json" "$work/config.before"; echo $?)
+err "runtime not executable: 126" 126 "cannot run the runtime \"$work/config.before\": Permission denied" -- \
+        "$wrapper" --runtime-path "$work/config.before" create --bundle "$B" c
 env PATH="$work:$PATH" "$wrapper" --runtime-path stub state c-on-path
 ok "runtime name looked up on PATH" $(grep -qx c-on-path "$work/args"; echo $?)
 err "unreadable hook config" 1 "nope.json: No such file" -- "$wrapper" --hook-config-path "$work/nope.json" \
