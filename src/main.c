@@ -197,12 +197,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 static int find_plans(struct options *o)
 {
         static const char *const defaults[] = { PLANDIR, ADMIN_PLANDIR };
+        const char *const *dirs = o->n_plan_dirs ? o->plan_dirs : defaults;
+        size_t n_dirs = o->n_plan_dirs ? o->n_plan_dirs : 2;
         struct error e = { 0 };
 
         if (o->n_plans > 0 && o->n_plan_dirs == 0)
                 return 0;
-        if (plandir_collect(o->n_plan_dirs ? o->plan_dirs : defaults, o->n_plan_dirs ? o->n_plan_dirs : 2,
-                            &o->found, &e) < 0) {
+        if (plandir_collect(dirs, n_dirs, &o->found, &e) < 0) {
                 fprintf(stderr, "oci-mountplan: %s\n", e.msg);
                 return EXIT_BAD_INPUT;
         }
@@ -214,8 +215,10 @@ static int find_plans(struct options *o)
                 o->plans[o->n_plans++] = o->found.v[i];
         }
         if (o->n_plans == 0 && (o->validate || o->dry_run)) {
-                fprintf(stderr, "oci-mountplan: no plans found in %s\n",
-                        o->n_plan_dirs ? "the --plan-dir directories" : PLANDIR " or " ADMIN_PLANDIR);
+                fprintf(stderr, "oci-mountplan: no plans found in");
+                for (size_t i = 0; i < n_dirs; i++)
+                        fprintf(stderr, "%s %s%s", i ? " or" : "", dirs[i], access(dirs[i], F_OK) < 0 ? " (missing)" : "");
+                fprintf(stderr, "\n");
                 return EXIT_BAD_INPUT;
         }
         return 0;
