@@ -376,17 +376,18 @@ static int find_runtime(const char *name, char **out, struct error *e)
         }
         if (!path || !*path)
                 path = "/bin:/usr/bin";             /* execvp's own default */
-        for (const char *p = path;; p++) {
-                size_t len = strcspn(p, ":");
-                _cleanup_free_ char *candidate = len ? xasprintf("%.*s/%s", (int)len, p, name) : xstrdup(name);
+        for (const char *dir = path; *name; dir++) {
+                size_t len = strcspn(dir, ":");
+                /* an empty entry is the current directory, as for execvp */
+                _cleanup_free_ char *candidate = len ? xasprintf("%.*s/%s", (int)len, dir, name) : xstrdup(name);
 
-                if (*name && is_executable_file(candidate)) {
+                if (is_executable_file(candidate)) {
                         *out = candidate;
                         candidate = NULL;
                         return 0;
                 }
-                p += len;
-                if (!*p)
+                dir += len;
+                if (!*dir)
                         break;
         }
         return error_set(e, -ENOENT, "cannot run the runtime \"%s\": not found on PATH (%s)", name, path);
