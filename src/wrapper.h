@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/*
+ * oci-mountplan-runtime's pure part: its command line, the runtime's command
+ * line it passes on (the command, the bundle, --log), the hook configuration and
+ * the injection of hooks into a parsed config.json. No I/O: runtime.c reads and
+ * writes the files and execs the runtime; the unit tests and the fuzzer call these.
+ */
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "json.h"
+
+#define MAX_PLANS 16
+
+struct wrapper {
+        const char *hook_config_path;
+        const char *runtime_path;
+        const char *hook_path;            /* the default hook's binary */
+        const char *plans[MAX_PLANS];     /* the default hook's plans */
+        size_t n_plans;
+        char **runtime_argv;              /* what follows the wrapper's own flags */
+        int runtime_argc;
+        const char *command;              /* create, run, start, ... */
+        const char *bundle;
+        const char *log_path;             /* the runtime's --log, for our errors too */
+        const char *log_format;
+};
+
+/*
+ * The wrapper's own flags (--hook-config-path, --runtime-path, --hook-path, --plan),
+ * up to the first other argument or "--"; the rest is the runtime's command line.
+ */
+int wrapper_parse_flags(int argc, char **argv, struct wrapper *w, struct error *e);
+
+/*
+ * Finds the runtime's command and, for create and run, the bundle (--bundle DIR,
+ * --bundle=DIR, -b DIR, -b=DIR, else "."); notes --log and --log-format for errors.
+ */
+void wrapper_parse_runtime_args(struct wrapper *w);
+
+/* Without a hook config: oci-mountplan as a createContainer hook, with the --plan given. */
+json_t *wrapper_default_hooks(const struct wrapper *w);
+
+/* A hook config, {"hooks": {"<stage>": [{path, args, env, timeout}]}}: checks it, returns its "hooks". */
+int wrapper_parse_hook_config(const char *buf, size_t len, const char *path, json_t **out, struct error *e);
+
+/* Adds each hook not already there (same path and args); *changed says whether config changed. */
+int wrapper_inject_hooks(json_t *config, json_t *hooks, const char *what, bool *changed, struct error *e);
