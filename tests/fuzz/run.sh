@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses with clang (the engine compiled again with
 # -fsanitize=fuzzer-no-link,address,undefined) and runs each for FUZZ_SECONDS,
 # printing executions and crashes. `make fuzz` calls it; by hand:
-#   tests/fuzz/run.sh [plan|state|spec|resolve ...]
+#   tests/fuzz/run.sh [plan|state|spec|resolve|wrapper ...]
 # Environment: FUZZ_SECONDS (30), FUZZ_CC (clang), OMP_SRCDIR, OMP_BUILDDIR
 # (default: this tree), FUZZ_ARGS (extra libFuzzer flags), FUZZ_BUILD_ONLY=1,
 # FUZZ_LEAKS=1 (see below).
@@ -22,7 +22,7 @@ cc=${FUZZ_CC:-clang}
 seconds=${FUZZ_SECONDS:-30}
 out=$build/tests/fuzz
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(plan state spec resolve)
+[ ${#names[@]} -gt 0 ] || names=(plan state spec resolve wrapper)
 
 if [ ! -f "$build/config.h" ]; then
         echo "run.sh: $build/config.h missing: run configure first" >&2
@@ -33,7 +33,7 @@ if ! command -v "$cc" >/dev/null; then
         exit 1
 fi
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cflags="-g -O1 $san -include $build/config.h -I$src/src -I$src/tests/fuzz -DPLANDIR=\"/usr/share/oci-mountplan/plans\"
+cflags="-g -O1 $san -include $build/config.h -I$src/src -I$src/tests/fuzz -DPLANDIR=\"/usr/share/oci-mountplan/plans\" -DBINDIR=\"/usr/bin\"
         $(pkg-config --cflags libconfig jansson mount)"
 libs=$(pkg-config --libs libconfig jansson mount) || exit 1
 
@@ -90,6 +90,7 @@ for name in "${names[@]}"; do
         plan) cp "$src/tests/fuzz/plan.dict" "$dict" ;;
         state|spec) cp "$src/tests/fuzz/json.dict" "$dict" ;;
         resolve) { cat "$src/tests/fuzz/plan.dict" "$src/tests/fuzz/json.dict"; echo '"\x0a%%\x0a"'; } >"$dict" ;;
+        wrapper) cat "$src/tests/fuzz/wrapper.dict" "$src/tests/fuzz/json.dict" >"$dict" ;;
         esac
         before=$(ls "$crashes" | wc -l)
         leaks=1
