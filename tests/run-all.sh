@@ -69,9 +69,10 @@ suite() {       # suite NAME LOG COMMAND...
         passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + ${s:-0}))
 }
 
-# valgrind: the unit tests and the hook's dry-runs of every golden case. valgrind
-# cannot follow a static glibc (false reports from its start-up, no malloc to
-# intercept), so the hook is linked again, dynamically, from the same objects.
+# valgrind: the unit tests, the fuzz corpora replayed through every harness, and
+# the hook's dry-runs of every golden case. valgrind cannot follow a static glibc
+# (false reports from its start-up, no malloc to intercept), so the hook is linked
+# again, dynamically, from the same objects.
 valgrind_checks() {
         local t vg=/tmp/omp-valgrind rc=0
         mkdir -p $vg
@@ -79,7 +80,7 @@ valgrind_checks() {
         printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "%s" "$@"\n' \
                 "$vg/oci-mountplan" >$vg/hook
         chmod +x $vg/hook
-        for t in tests/unit/test-*; do
+        for t in tests/unit/test-* tests/fuzz/replay-*; do
                 case $t in *.c|*.o|*.log|*.trs) continue;; esac
                 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
                         "$t" >$vg/out 2>&1 || { echo "valgrind: $t"; tail -20 $vg/out; rc=1; }
@@ -87,7 +88,7 @@ valgrind_checks() {
         OMP_HOOK=$vg/hook OMP_SRCDIR=$top tests/golden.sh >$vg/golden 2>&1 || { grep -A8 '^not ok' $vg/golden | head -40; rc=1; }
         return $rc
 }
-step "valgrind: unit tests and every golden dry-run, no errors or leaks" valgrind_checks
+step "valgrind: unit tests, fuzz corpora and every golden dry-run, no errors or leaks" valgrind_checks
 
 # The release tarball, built again with ASan and UBSan: make check there, and the
 # end-to-end boots below run that hook and wrapper.
