@@ -17,7 +17,6 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,6 +26,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "../unit/tap.h"
 
 #if defined(__x86_64__) && defined(__ILP32__)
 #  define ENOSYS_ARCH AUDIT_ARCH_X86_64         /* x32: numbers carry __X32_SYSCALL_BIT */
@@ -133,22 +134,6 @@ static int call_with_bad_args(long nr)
         return syscall(nr, -1, NULL, NULL, NULL, 0) < 0 ? errno : 0;
 }
 
-static int tap_n, tap_failed;
-
-__attribute__((format(printf, 2, 3)))
-static void tap(bool ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s %d - ", ok ? "ok" : "not ok", ++tap_n);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        fflush(stdout);
-        tap_failed += !ok;
-}
-
 /* In a child under the filter: 0 when every call gives what it should, else 1 + index. */
 static int check_in_child(bool openat2, bool mount_api)
 {
@@ -187,10 +172,11 @@ static int self_test(const char *self)
         int status;
 
         for (size_t i = 0; i < N_BLOCKED; i++) {
-                if (call_with_bad_args(blocked[i].nr) == ENOSYS)
+                if (call_with_bad_args(blocked[i].nr) == ENOSYS) {
                         printf("ok %d # SKIP this kernel has no %s: nothing to force\n", ++tap_n, blocked[i].name);
-                else
-                        tap(true, "%s exists in this kernel without the filter", blocked[i].name);
+                        fflush(stdout);
+                } else
+                        ok(true, "%s exists in this kernel without the filter", blocked[i].name);
         }
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 int r = check_in_child(cases[i].openat2, cases[i].mount_api);
@@ -198,7 +184,7 @@ static int self_test(const char *self)
 
                 if (r > 0 && r <= (int)N_BLOCKED)
                         snprintf(what, sizeof(what), " (wrong for %s)", blocked[r - 1].name);
-                tap(r == 0, "%s: exactly the chosen calls fail with ENOSYS, others work%s", cases[i].flags, what);
+                ok(r == 0, "%s: exactly the chosen calls fail with ENOSYS, others work%s", cases[i].flags, what);
         }
         /* The filter survives exec and the command's exit status comes back. */
         pid = fork();
@@ -206,10 +192,9 @@ static int self_test(const char *self)
                 execl(self, self, "--openat2", "--mount-api", "--", self, "--expect-enosys", (char *)NULL);
                 _exit(127);
         }
-        tap(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42,
-            "the filter is inherited by the command");
-        printf("1..%d\n", tap_n);
-        return tap_failed ? 1 : 0;
+        ok(pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42,
+           "the filter is inherited by the command");
+        return tap_done();
 }
 
 static int usage(void)

@@ -8,32 +8,16 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../unit/tap.h"
 #include "fuzz.h"
 
 #define REPLAY_MAX_BYTES (16 * 1024 * 1024)
-
-static int n_tests, n_failed;
-
-__attribute__((format(printf, 2, 3)))
-static void tap(int ok, const char *fmt, ...)
-{
-        va_list ap;
-
-        printf("%s %d - ", ok ? "ok" : "not ok", ++n_tests);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        fflush(stdout);
-        n_failed += !ok;
-}
 
 static int read_all(const char *path, uint8_t **out, size_t *len)
 {
@@ -86,7 +70,7 @@ static void replay_file(const char *path)
         int r = read_all(path, &buf, &len);
 
         if (r < 0) {
-                tap(0, "%s: cannot read", path);
+                ok(0, "%s: cannot read", path);
                 return;
         }
         /* An exact-size copy, as libFuzzer passes, so an overread past the input shows under ASan. */
@@ -97,7 +81,7 @@ static void replay_file(const char *path)
         free(buf);
         (void)LLVMFuzzerTestOneInput(exact, len);
         free(exact);
-        tap(1, "%s", path);
+        ok(1, "%s", path);
 }
 
 static int by_name(const struct dirent **a, const struct dirent **b)
@@ -112,7 +96,7 @@ static void replay_path(const char *path)
         int n;
 
         if (stat(path, &st) < 0) {
-                tap(0, "%s: not found", path);
+                ok(0, "%s: not found", path);
                 return;
         }
         if (!S_ISDIR(st.st_mode)) {
@@ -121,7 +105,7 @@ static void replay_path(const char *path)
         }
         n = scandir(path, &names, NULL, by_name);
         if (n < 0) {
-                tap(0, "%s: cannot list", path);
+                ok(0, "%s: cannot list", path);
                 return;
         }
         for (int i = 0; i < n; i++) {
@@ -152,8 +136,7 @@ int main(int argc, char **argv)
                 replay_path(dir);
                 free(dir);
         }
-        if (n_tests == 0)
-                tap(0, "no corpus files found");
-        printf("1..%d\n", n_tests);
-        return n_failed ? 1 : 0;
+        if (tap_n == 0)
+                ok(0, "no corpus files found");
+        return tap_done();
 }

@@ -26,6 +26,8 @@ static inline bool tap_vreport(bool c, const char *file, int line, const char *f
                 tap_failed++;
                 printf("#   failed at %s:%d\n", file, line);
         }
+        /* Each line out at once: a crash or a fork must neither lose nor repeat it. */
+        fflush(stdout);
         return c;
 }
 
