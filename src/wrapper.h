@@ -5,7 +5,8 @@
  * oci-mountplan-runtime's pure part: its command line, the runtime's command
  * line it passes on (the command, the bundle, --log), the hook configuration and
  * the injection of hooks into a parsed config.json. No I/O: runtime.c reads and
- * writes the files and execs the runtime; the unit tests and the fuzzer call these.
+ * writes the files and execs the runtime; tests/unit/test-wrapper.c and the fuzzer
+ * call these directly.
  */
 
 #include <stdbool.h>
