@@ -29,22 +29,6 @@ BOOT_TIMEOUT=${OMP_LOAD_BOOT_TIMEOUT:-90}
 STOP_TIMEOUT=${OMP_LOAD_STOP_TIMEOUT:-30}
 RT=runc HOST=hybrid
 
-T_NUM=0 T_PASS=0 T_FAIL=0 T_SKIP=0
-WHY=""
-why() { WHY+=${WHY:+$'\n'}$*; }
-check() {       # check NAME [DETAIL]: ok unless why() was called since the last check
-	T_NUM=$((T_NUM + 1))
-	if [ -z "$WHY" ]; then
-		T_PASS=$((T_PASS + 1))
-		echo "ok $T_NUM - $1${2:+ ($2)}"
-	else
-		T_FAIL=$((T_FAIL + 1))
-		echo "not ok $T_NUM - $1"
-		printf '%s\n' "$WHY" | head -n 30 | sed 's/^/#   /'
-	fi
-	WHY=""
-}
-
 # Every runtime command of lib.sh (run, state, exec, kill, delete) goes through the
 # wrapper: it rewrites config.json for create and run and passes the rest through.
 eval "e2e_rt_cmd_direct() $(declare -f e2e_rt_cmd | tail -n +2)"
@@ -203,23 +187,23 @@ main() {
 	t_started=$(e2e_since "$t_start")
 	wait_running
 	t_up=$(e2e_since "$t_start")
-	check "$COUNT containers started at once: runtime status running" "$RUNNING/$COUNT"
+	t_check "$COUNT containers started at once: runtime status running" "$RUNNING/$COUNT"
 	# Concurrent: the last one was started before the first one had booted.
 	awk -v a="$t_started" -v b="$(spread "${BOOTS[@]:-0}" | sed 's/min \([0-9.]*\),.*/\1/')" 'BEGIN { exit !(a < b) }' ||
 		why "the $COUNT starts took $t_started s, the first boot $(spread "${BOOTS[@]:-0}")"
-	check "the $COUNT were up together: all started (in $t_started s) before the first had booted"
+	t_check "the $COUNT were up together: all started (in $t_started s) before the first had booted"
 	for ((i = 0; i < COUNT; i++)); do [ -n "${BOOTS[i]:-}" ] || why "${IDS[i]}: did not boot"; done
-	check "$COUNT containers: systemctl is-system-running = running" \
+	t_check "$COUNT containers: systemctl is-system-running = running" \
 		"$BOOTED/$COUNT, all up $t_up s after the first start; per container $(spread "${BOOTS[@]:-0}") s"
 	check_mounts_inside
-	check "the hook mounted /run, /run/lock, /tmp and cgroup2 in each"
+	t_check "the hook mounted /run, /run/lock, /tmp and cgroup2 in each"
 	check_configs
-	check "each config.json parses, has the hook once and nothing else changed"
+	t_check "each config.json parses, has the hook once and nothing else changed"
 
 	stop_all
-	check "RTMIN+3 stops all $COUNT: runtime exit 0 or state stopped" "$STOPPED/$COUNT in $STOP_SECONDS s"
+	t_check "RTMIN+3 stops all $COUNT: runtime exit 0 or state stopped" "$STOPPED/$COUNT in $STOP_SECONDS s"
 	check_leftovers
-	check "after the runtimes exit: no state dir, mount, cgroup or process of ours left"
+	t_check "after the runtimes exit: no state dir, mount, cgroup or process of ours left"
 
 	for ((i = 0; i < COUNT; i++)); do
 		use $i
@@ -230,7 +214,7 @@ main() {
 	host_mounts | diff "$mounts_before" - >/dev/null || why "host mount table changed: $(host_mounts | diff "$mounts_before" - | grep '^[<>]')"
 	[ -z "$(our_cgroups)" ] || why "cgroups left: $(our_cgroups)"
 	[ -z "$(ls -d /run/runc/omp-e2e-$$-* 2>/dev/null)" ] || why "runc state left: $(ls -d /run/runc/omp-e2e-$$-*)"
-	check "after teardown: the host's mounts as before, no cgroup or state dir of ours"
+	t_check "after teardown: the host's mounts as before, no cgroup or state dir of ours"
 
 	echo "# timings: $COUNT runtimes started in $t_started s, all running after $t_up s; stop $STOP_SECONDS s; total $(e2e_since "$t0") s"
 	echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"

@@ -25,15 +25,8 @@ NOHOOK_ERROR='Failed to mount tmpfs (at|\(type tmpfs\) on) /run.*Operation not p
 declare -A BOOTS=([runc]=0 [crun]=0)
 declare -A ROOTFS=()
 
-# ---------------------------------------------------------------- reporting
+# ---------------------------------------------------------------- selection
 
-# Checks add their complaints to WHY; t_check reports them.
-WHY=""
-why() { WHY+=${WHY:+$'\n'}$*; }
-t_check() { # NAME [DETAIL]
-	if [ -z "$WHY" ]; then t_ok "$1" "${2:-}"; else t_fail "$1" "$WHY"; fi
-	WHY=""
-}
 selected() { [ -z "$FILTER" ] || [[ $1 =~ $FILTER ]]; }
 
 # Why a container did not come up: systemd's state, failed units, runtime output.
@@ -81,22 +74,7 @@ boot() {
 
 # The container's init lives in the container's cgroup: systemd moved itself
 # to <container cgroup>/init.scope, and made system.slice next to it.
-check_cgroup() {
-	local cg=/omp-e2e/$ID host_cg inside unified=/sys/fs/cgroup/unified
-	host_cg=$(sed -n 's/^0:://p' "/proc/$CT_PID/cgroup")
-	inside=$(exec_in cat /proc/1/cgroup | sed -n 's/^0:://p')
-	if [ "$host_cg" != "$cg/init.scope" ]; then
-		why "host sees init in cgroup '$host_cg', expected '$cg/init.scope'"
-	elif ! grep -qx "$CT_PID" "$unified$cg/init.scope/cgroup.procs"; then
-		why "init not in $unified$cg/init.scope/cgroup.procs"
-	elif [ ! -d "$unified$cg/system.slice" ]; then
-		why "no system.slice below the container's cgroup"
-	elif [ "$inside" != "$cg/init.scope" ] && [ "$inside" != /init.scope ]; then
-		why "inside, /proc/1/cgroup says '$inside'"
-	elif grep -qx "$CT_PID" "$unified/init.scope/cgroup.procs" 2>/dev/null; then
-		why "init is in the host's root init.scope"
-	fi
-}
+check_cgroup() { why_any "$(e2e_check_cgroup "$CT_PID" "/omp-e2e/$ID" exec_in)"; }
 
 # RTMIN+3 makes systemd halt; the runtime must exit 0 soon after.
 check_stop() {
@@ -105,7 +83,7 @@ check_stop() {
 	e2e_rt "$RT" "$HOST" kill "$ID" 37 >/dev/null 2>&1 || { why "kill failed"; return; }
 	if ! e2e_wait_exit "$STOP_TIMEOUT"; then
 		why "runtime exit status $RUN_RC after $(e2e_since "$t0") s (124 = still running)"
-		why "$(tail -n 3 "$RUN_ERR")"
+		why_any "$(tail -n 3 "$RUN_ERR")"
 	fi
 }
 

@@ -180,30 +180,6 @@ eng_wait_running() {
 	done
 }
 
-# eng_check_cgroup PID EXPECTED EXEC-FUNCTION: the container's init (host pid
-# PID) is in EXPECTED/init.scope of the cgroup2 hierarchy, systemd made
-# system.slice next to it, and it is not in the host's root or init.scope.
-# Complaints go to stdout.
-eng_check_cgroup() {
-	local pid=$1 cg=$2 exec_fn=$3 host_cg inside unified=/sys/fs/cgroup/unified
-	[ -f $unified/cgroup.procs ] || unified=/sys/fs/cgroup
-	host_cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
-	inside=$("$exec_fn" cat /proc/1/cgroup </dev/null 2>/dev/null | sed -n 's/^0:://p')
-	if [ -z "$host_cg" ]; then
-		echo "no init process (pid '$pid')"
-	elif [ "$host_cg" != "$cg/init.scope" ]; then
-		echo "host sees init in cgroup '$host_cg', expected '$cg/init.scope'"
-	elif ! grep -qx "$pid" "$unified$cg/init.scope/cgroup.procs"; then
-		echo "init not in $unified$cg/init.scope/cgroup.procs"
-	elif [ ! -d "$unified$cg/system.slice" ]; then
-		echo "no system.slice below the container's cgroup $cg"
-	elif [ "$inside" != "$cg/init.scope" ] && [ "$inside" != /init.scope ]; then
-		echo "inside, /proc/1/cgroup says '$inside'"
-	elif grep -qx "$pid" "$unified/init.scope/cgroup.procs" "$unified/cgroup.procs" 2>/dev/null; then
-		echo "init is in the host's root cgroup or init.scope"
-	fi
-}
-
 # Why systemd did not stop: a PID 1 that is systemd-shutdown stuck in
 # pause() means it did not detect a container and its reboot() failed.
 eng_explain_stop() {

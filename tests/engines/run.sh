@@ -39,8 +39,6 @@ NOHOOK_ERROR='Failed to mount tmpfs (at|\(type tmpfs\) on) /run'
 
 ROOTFS=""
 
-# t_check NAME COMPLAINTS [DETAIL]: ok when there are no complaints.
-t_check() { if [ -z "$2" ]; then t_ok "$1" "${3:-}"; else t_fail "$1" "$2"; fi; }
 
 # What each engine's lines are called, and how the hook gets in.
 declare -A LABEL=([docker]="docker (runtime oci-mountplan)" [podman]="podman (hooks.d)"
@@ -75,7 +73,8 @@ test_engine() {
 	if "${e}_boot" && eng_wait_running "$BOOT_TIMEOUT" "${e}_exec"; then
 		t_ok "$l: ${TESTS[0]}" "$SD_SECONDS s"
 		pid=$("${e}_pid") cg=$("${e}_cgroup")
-		t_check "$l: ${TESTS[1]}" "$(eng_check_cgroup "$pid" "$cg" "${e}_exec")" "$cg"
+		why_any "$(e2e_check_cgroup "$pid" "$cg" "${e}_exec")"
+		t_check "$l: ${TESTS[1]}" "$cg"
 		"${e}_stop"
 		if [ "$STOP_RC" = 0 ] && awk -v s="$STOP_SECONDS" -v m="$STOP_MAX" 'BEGIN { exit !(s < m) }'; then
 			t_ok "$l: ${TESTS[2]}" "exit 0 in $STOP_SECONDS s"
@@ -102,7 +101,8 @@ $("${e}_diagnose" 2>&1)"
 	fi
 
 	if [ "$e" = containerd ]; then
-		t_check "containerd: contrib/kubernetes runtime handler config loads" "$(containerd_check_contrib)"
+		why_any "$(containerd_check_contrib)"
+		t_check "containerd: contrib/kubernetes runtime handler config loads"
 	fi
 	e2e_log "$e: done in $(e2e_since "$t0") s"
 }
