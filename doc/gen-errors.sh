@@ -51,6 +51,7 @@ describe() {
         config-args-not-array) echo "\`process.args\` not an array" ;;
         config-annotation-not-string) echo "annotation value not a string" ;;
         config-mount-no-destination) echo "mount without a destination" ;;
+        config-dotdot-destination) echo "a mount destination whose \`..\` climbs out of \`/\`" ;;
         *) echo "${1//-/ }" ;;
         esac
 }

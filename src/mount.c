@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -248,5 +249,38 @@ int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly)
                 return -errno;
         *fstype = (long)sfs.f_type;
         *readonly = sfs.f_flags & ST_RDONLY;   /* the mount's flags, since Linux 2.6.36 */
+        return 0;
+}
+
+static int mount_id_from_fdinfo(int fd, uint64_t *id)
+{
+        char path[64], buf[512];
+        _cleanup_close_ int f = -1;
+        const char *p;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+        f = open(path, O_RDONLY | O_CLOEXEC);
+        if (f < 0)
+                return -errno;
+        n = read(f, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        p = strstr(buf, "\nmnt_id:");
+        if (!p || sscanf(p + 8, "%" SCNu64, id) != 1)
+                return -EOPNOTSUPP;
+        return 0;
+}
+
+int mount_id_of(int fd, uint64_t *id)
+{
+        struct statx stx;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+                return -errno;
+        if (!(stx.stx_mask & STATX_MNT_ID))
+                return mount_id_from_fdinfo(fd, id);    /* before Linux 5.8 */
+        *id = stx.stx_mnt_id;
         return 0;
 }

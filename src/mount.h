@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mountopt.h"
 
@@ -33,6 +34,9 @@ int mount_detach(int fd);
 
 /* Is fd the root of a mount? Of which filesystem (statfs f_type) and is it read-only? */
 int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly);
+
+/* The kernel's id of the mount fd is on (mountinfo's first field). */
+int mount_id_of(int fd, uint64_t *id);
 
 /* Testing hook: pretend the new mount API is missing. */
 extern bool mount_force_legacy;

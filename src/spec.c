@@ -123,7 +123,10 @@ static int spec_parse_mounts(json_t *root, const char *what, struct spec *s, str
                         return r;
                 if (!dest || !*dest)
                         return error_set(e, -EINVAL, "%s: mounts[%zu] has no destination", what, i);
-                s->mounts[s->n_mounts].destination = spec_clean_path(dest);
+                /* ".." is resolved here, so that nothing downstream mistakes "/run/../etc" for "below /run". */
+                if (path_normalize(dest, &s->mounts[s->n_mounts].destination) < 0)
+                        return error_set(e, -EINVAL, "%s: mounts[%zu].destination \"%s\" climbs out of the "
+                                         "container's root with \"..\"", what, i, dest);
                 s->mounts[s->n_mounts].type = xstrdup(type ? type : "");
                 s->mounts[s->n_mounts].source = xstrdup(src ? src : "");
                 s->n_mounts++;

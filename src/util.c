@@ -172,6 +172,36 @@ bool path_is_normalized_absolute(const char *p)
         return true;
 }
 
+int path_normalize(const char *p, char **out)
+{
+        char *buf = xmalloc(strlen(p) + 2);
+        size_t len = 0;
+
+        for (const char *c = p; *c; ) {
+                const char *next = strchrnul(c, '/');
+                size_t n = (size_t)(next - c);
+
+                if (n == 2 && c[0] == '.' && c[1] == '.') {
+                        if (len == 0) {
+                                free(buf);
+                                return -EINVAL;
+                        }
+                        while (buf[--len] != '/')
+                                ;
+                } else if (n > 0 && !(n == 1 && c[0] == '.')) {
+                        buf[len++] = '/';
+                        memcpy(buf + len, c, n);
+                        len += n;
+                }
+                c = *next ? next + 1 : next;
+        }
+        if (len == 0)
+                buf[len++] = '/';
+        buf[len] = '\0';
+        *out = buf;
+        return 0;
+}
+
 bool path_is_below(const char *child, const char *parent, bool or_equal)
 {
         size_t n = strlen(parent);

@@ -47,6 +47,13 @@ int read_file_capped(int dirfd, const char *path, size_t max, char **out, size_t
  */
 bool path_is_normalized_absolute(const char *p);
 
+/*
+ * Makes p (absolute, or relative to "/") normalized absolute: drops empty and "."
+ * components, and takes ".." back one component. -EINVAL when ".." would climb
+ * above "/": such a path means to name something outside the root.
+ */
+int path_normalize(const char *p, char **out);
+
 /* Is child equal to or below parent (both normalized absolute)? */
 bool path_is_below(const char *child, const char *parent, bool or_equal);
 

@@ -206,9 +206,59 @@ PLAN
         result "the error names the failing action" $? "$(cat "$work/log")"
 }
 
+# Carry-over by fact: config.json names the mounts through the image's /var/run -> /run
+# symlink, with ".." and "//"; the runtime mounted them where those paths lead. Every
+# one must be readable at the same place after the hook, whatever config.json said.
+t_keep_through_symlinks() {
+        new_case keepfact
+        mkdir -p "$R/var" "$work/sa" "$work/secx" && ln -s ../run "$R/var/run"
+        echo token >"$work/sa/token" && echo sock >"$work/docker.sock" && echo x >"$work/secx/f"
+        mkdir -p "$R/run/secrets/kubernetes.io/serviceaccount" "$R/run/secrets/x" && : >"$R/run/docker.sock"
+        write_config '[{"destination": "/var/run/secrets/kubernetes.io/serviceaccount", "type": "bind", "source": "'"$work/sa"'", "options": ["rbind", "ro"]},
+                       {"destination": "/var/run//docker.sock", "type": "bind", "source": "'"$work/docker.sock"'", "options": ["bind"]},
+                       {"destination": "/data/../run/secrets/x", "type": "bind", "source": "'"$work/secx"'", "options": ["bind"]}]'
+        in_ns 'mount --bind -o ro "'"$work/sa"'" "$R/run/secrets/kubernetes.io/serviceaccount" &&
+               mount --bind "'"$work/docker.sock"'" "$R/run/docker.sock" &&
+               mount --bind "'"$work/secx"'" "$R/run/secrets/x" || exit 9
+               hook || exit 1
+               mounts | grep -q "^$R/run tmpfs" || exit 2
+               [ "$(cat "$R/var/run/secrets/kubernetes.io/serviceaccount/token")" = token ] || exit 3
+               [ "$(cat "$R/var/run/docker.sock")" = sock ] || exit 4
+               [ "$(cat "$R/run/secrets/x/f")" = x ] || exit 5
+               mounts | grep -q "^$R/run/secrets/kubernetes.io/serviceaccount [a-z0-9]* ro," || exit 6'
+        result "mounts beneath /run named through /var/run, \"..\" and \"//\" are carried over (dir, file, read-only kept)" $?
+}
+
+# A destination that climbs out with ".." names a host path: refused before anything happens.
+t_dotdot_destination() {
+        new_case dotdot
+        mkdir -p "$work/victim-dd"
+        write_config '[{"destination": "/run/../../../../../../../..'"$work"'/victim-dd/new", "type": "bind", "source": "'"$work/vol"'", "options": ["bind"]}]'
+        in_ns 'before=$(mounts); hook; rc=$?; [ $rc != 0 ] || exit 1; [ "$before" = "$(mounts)" ] || exit 2'
+        result "a destination climbing out with \"..\": refused, nothing mounted" $?
+        [ -z "$(ls -A "$work/victim-dd")" ] && [ ! -e "$R/run/host" ] && [ ! -s "$R/etc/machine-id" ]
+        result "a destination climbing out with \"..\": nothing created on the host or in the rootfs" $?
+        [ "$(wc -l <"$work/log")" = 1 ] && grep -q 'mounts\[0\].destination ".*" climbs out of the container.s root' "$work/log"
+        result "a destination climbing out with \"..\": one line naming it" $? "$(cat "$work/log")"
+}
+
+# The mount table, not config.json, decides: a mount config.json never named is carried
+# too, and a mount point made inside the new tmpfs goes through the safe resolver.
+t_keep_unnamed_mount() {
+        new_case keepunnamed
+        mkdir -p "$R/run/deep/er" "$work/unnamed" && echo u >"$work/unnamed/f"
+        in_ns 'mount --bind "'"$work/unnamed"'" "$R/run/deep/er" || exit 9
+               hook || exit 1
+               [ "$(cat "$R/run/deep/er/f")" = u ] || exit 2'
+        result "a mount beneath /run that config.json does not name is carried over too" $?
+}
+
 t_systemd_plan
 t_idempotent
 t_keep_submounts
+t_keep_through_symlinks
+t_dotdot_destination
+t_keep_unnamed_mount
 t_tmp_already_mounted
 t_host_cgroupns
 t_not_systemd

@@ -169,6 +169,39 @@ feature_volume() {
 	[ "$(exec_in cat /run/x/marker 2>&1)" = omp-marker ] || why "/run/x/marker not visible after boot"
 }
 
+# Kubernetes' token and Docker's socket are named under /var/run, a symlink to /run in
+# Debian images: the runtime mounts them beneath /run, and they must survive its tmpfs.
+feature_secrets() {
+	mkdir -p "$B/sa" "$B/secx" && echo omp-token >"$B/sa/token" && echo omp-x >"$B/secx/f" && echo omp-sock >"$B/sock"
+	CFG_EXTRA_MOUNTS='{ "destination": "/var/run/secrets/kubernetes.io/serviceaccount", "type": "bind", "source": "'"$B/sa"'", "options": ["rbind", "ro"] },
+	  { "destination": "/var/run/docker.sock", "type": "bind", "source": "'"$B/sock"'", "options": ["bind"] },
+	  { "destination": "/run/secrets/x", "type": "bind", "source": "'"$B/secx"'", "options": ["rbind"] }'
+	boot || { why "$(diagnose "$RT" "$HOST" "$ID")"; return; }
+	[ "$(exec_in cat /var/run/secrets/kubernetes.io/serviceaccount/token 2>&1)" = omp-token ] || why "serviceaccount token not readable"
+	[ "$(exec_in cat /var/run/docker.sock 2>&1)" = omp-sock ] || why "/var/run/docker.sock not readable"
+	[ "$(exec_in cat /run/secrets/x/f 2>&1)" = omp-x ] || why "/run/secrets/x not readable"
+}
+
+# A destination climbing out of "/" with "..": the runtime takes it inside the rootfs,
+# the hook refuses it with one line and leaves nothing on the host.
+feature_dotdot() {
+	local victim msg
+	victim=$(mktemp -d /tmp/omp-victim-XXXXXX)
+	mkdir -p "$B/vol"
+	CFG_EXTRA_MOUNTS='{ "destination": "/run/../../../../../../..'"$victim"'/made", "type": "bind", "source": "'"$B/vol"'", "options": ["rbind"] }'
+	start
+	if e2e_wait_status "$RT" "$HOST" "$ID" running 15; then
+		why "the container started"
+	fi
+	# runc quotes the hook's stderr in its own error; crun shows only the exit status.
+	grep -qE 'exit (status|code:) 2' "$RUN_ERR" || why "the hook did not refuse (exit 2): $(tail -n 2 "$RUN_ERR" | cut -c1-200)"
+	msg=$("$OMP_HOOK" --dry-run --plan "$OMP_PLAN" --bundle "$B" --id "$ID" 2>&1 >/dev/null)
+	[ "$(wc -l <<<"$msg")" = 1 ] && [[ $msg == *'mounts[7].destination "/run/../'*'" climbs out of the container'* ]] ||
+		why "not one line naming the destination: $msg"
+	[ -z "$(ls -A "$victim")" ] || why "the host directory changed: $(ls -A "$victim")"
+	rm -rf "$victim"
+}
+
 feature_readonly() {
 	CFG_READONLY=true
 	boot || why "$(diagnose "$RT" "$HOST" "$ID")"
@@ -322,6 +355,8 @@ main() {
 			run_group test_shell "shell $suite $variant" "$variant" "$suite" "$variant"
 			run_group test_feature "feature $suite $variant volume" "$variant" "$suite" "$variant" volume "volume at /run/x survives boot"
 			run_group test_feature "feature $suite $variant readonly" "$variant" "$suite" "$variant" readonly "read-only rootfs boots"
+			run_group test_feature "feature $suite $variant secrets" "$variant" "$suite" "$variant" secrets "mounts named under /var/run survive /run's tmpfs"
+			run_group test_feature "feature $suite $variant dotdot" "$variant" "$suite" "$variant" dotdot "a \"..\" destination out of / is refused, host unchanged"
 			run_group test_feature "feature $suite $variant twice" "$variant" "$suite" "$variant" twice "hook run twice does not stack mounts"
 		done
 		for rt in runc crun; do

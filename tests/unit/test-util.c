@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "tap.h"
 #include "mountopt.h"
+#include "mounttable.h"
 #include "util.h"
 
+#include <errno.h>
 #include <sys/mount.h>
 
 static void test_paths(void)
@@ -21,6 +23,53 @@ static void test_paths(void)
         ok(!path_is_below("/run", "/run", false), "/run not strictly below itself");
         ok(path_is_below("/run", "/run", true), "/run below-or-equal itself");
         ok(path_is_below("/x", "/", false), "everything below /");
+}
+
+static void test_normalize(void)
+{
+        static const struct { const char *in, *out; } cases[] = {
+                { "/run/../etc", "/etc" }, { "/var/run//secrets/", "/var/run/secrets" },
+                { "run/./x", "/run/x" }, { "/a/b/../../c", "/c" }, { "/..x/y..", "/..x/y.." },
+                { "/run/..", "/" }, { "", "/" }, { "//", "/" },
+        };
+        static const char *const climbing[] = { "/..", "/run/../..", "..", "/a/../../etc/passwd", "x/../../y" };
+        char *out;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                out = NULL;
+                ok(path_normalize(cases[i].in, &out) == 0 && out && strcmp(out, cases[i].out) == 0,
+                   "normalize \"%s\" -> \"%s\" (got \"%s\")", cases[i].in, cases[i].out, out ? out : "(error)");
+                free(out);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(climbing); i++)
+                ok(path_normalize(climbing[i], &out) == -EINVAL, "\"%s\" climbs out of / and is refused", climbing[i]);
+}
+
+static void test_mounttable(void)
+{
+        char table[] =
+                "22 1 0:21 / /proc rw - proc proc rw\n"
+                "30 28 0:40 / /b/rootfs rw - overlay overlay rw\n"
+                "31 30 0:41 / /b/rootfs/run/secrets/x rw - tmpfs tmpfs rw\n"
+                "32 31 0:42 / /b/rootfs/run/secrets/x/nested rw - tmpfs tmpfs rw\n"
+                "33 30 8:1 /sock /b/rootfs/run/docker.sock rw - ext4 /dev/vda rw\n"
+                "34 30 8:1 /a /b/rootfs/run/with\\040space rw - ext4 /dev/vda rw\n"
+                "35 33 8:1 /b /b/rootfs/run/docker.sock rw - ext4 /dev/vda rw\n"
+                "36 30 0:43 / /b/rootfs/runner rw - tmpfs tmpfs rw\n"
+                "37 30 0:44 / /b/rootfs/run rw - tmpfs tmpfs rw\n"
+                "garbage\n";
+        struct submounts s = { 0 };
+
+        ok(mounttable_parse(table, "/b/rootfs/run", &s) == 0 && s.n == 4, "4 outermost mounts beneath /run (got %zu)", s.n);
+        if (s.n == 4) {
+                is_str(s.v[0].rel, "secrets/x", "first: secrets/x");
+                ok(s.v[0].id == 31, "with its mount id");
+                is_str(s.v[1].rel, "docker.sock", "a file mount");
+                is_str(s.v[2].rel, "with space", "\\040 unescaped");
+                ok(s.v[3].id == 35 && strcmp(s.v[3].rel, "docker.sock") == 0, "a mount stacked on docker.sock is listed too");
+        }
+        ok(submounts_has(&s, "docker.sock", 35) && !submounts_has(&s, "secrets/x", 32), "submounts_has by place and id");
+        submounts_free(&s);
 }
 
 static void test_modes(void)
@@ -72,6 +121,8 @@ static void test_kvlist(void)
 int main(void)
 {
         test_paths();
+        test_normalize();
+        test_mounttable();
         test_modes();
         test_mountopts();
         test_kvlist();
