@@ -76,31 +76,69 @@ static void report_op_details(FILE *f, const struct op *op)
         }
 }
 
-void report_text(FILE *f, const struct resolution *r)
+/*
+ * One line of the text report, built in pieces and written with control characters
+ * escaped (str_escape) as it leaves: ids, paths, annotation and environment values
+ * come from config.json and the state, and a newline or an escape sequence in them
+ * must neither start a line of its own nor drive the terminal.
+ */
+struct line {
+        FILE *f;
+        char *text;
+        size_t size;
+};
+
+static FILE *line_begin(struct line *l)
 {
-        fprintf(f, "container %s stage %s rootfs %s machine-id %s\n", r->id, r->stage, r->rootfs, r->machine_id);
+        l->text = NULL;
+        l->f = open_memstream(&l->text, &l->size);
+        if (!l->f)
+                abort();
+        return l->f;
+}
+
+static void line_end(struct line *l, FILE *out)
+{
+        _cleanup_free_ char *escaped = NULL;
+
+        if (fclose(l->f) != 0 || !l->text)
+                abort();
+        escaped = str_escape_dup(l->text);
+        fprintf(out, "%s\n", escaped);
+        free(l->text);
+}
+
+void report_text(FILE *out, const struct resolution *r)
+{
+        struct line l;
+
+        fprintf(line_begin(&l), "container %s stage %s rootfs %s machine-id %s", r->id, r->stage, r->rootfs,
+                r->machine_id);
+        line_end(&l, out);
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];
 
-                if (!pr->applies) {
-                        fprintf(f, "plan %s (%s) does not apply: %s\n", pr->plan->name, pr->plan->file, pr->why);
+                fprintf(line_begin(&l), "plan %s (%s) %s: %s", pr->plan->name, pr->plan->file,
+                        pr->applies ? "applies" : "does not apply", pr->why);
+                line_end(&l, out);
+                if (!pr->applies)
                         continue;
-                }
-                fprintf(f, "plan %s (%s) applies: %s\n", pr->plan->name, pr->plan->file, pr->why);
                 for (size_t j = pr->first_op; j < pr->first_op + pr->n_ops; j++) {
                         const struct op *op = &r->ops[j];
+                        FILE *f = line_begin(&l);
 
-                        if (op->skipped) {
-                                fprintf(f, "  skip   %-6s %s: %s [%s:%d]\n", action_kind_name(op->kind), op->target,
+                        if (op->skipped)
+                                fprintf(f, "  skip   %-6s %s: %s [%s:%d]", action_kind_name(op->kind), op->target,
                                         op->why, op->plan->file, op->action->line);
-                                continue;
+                        else {
+                                fprintf(f, "  %-6s %s host=%s", action_kind_name(op->kind), op->target, op->host_path);
+                                report_op_details(f, op);
+                                fprintf(f, " [%s:%d]", op->plan->file, op->action->line);
                         }
-                        fprintf(f, "  %-6s %s host=%s", action_kind_name(op->kind), op->target, op->host_path);
-                        report_op_details(f, op);
-                        fprintf(f, " [%s:%d]\n", op->plan->file, op->action->line);
+                        line_end(&l, out);
                 }
         }
-        fprintf(f, "%zu operation(s), %zu skipped\n", resolution_active_ops(r), r->n_ops - resolution_active_ops(r));
+        fprintf(out, "%zu operation(s), %zu skipped\n", resolution_active_ops(r), r->n_ops - resolution_active_ops(r));
 }
 
 static json_t *json_strv(const struct strv *s)
