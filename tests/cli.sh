@@ -139,6 +139,16 @@ for form in "--plan p.conf" "-p p.conf" "--plan=p.conf" "--plan-dir plans.d" "-d
                 sh -c "cd '$work/rel' && exec '$hook' $form <'$work/rel.json'"
         one_line_nothing_done "hook run, relative $form"
 done
+# The shipped hooks.d file (podman, CRI-O) runs the hook with absolute paths only.
+hookjq='(.hook.path | startswith("/")) and
+        ([.hook.args[1:] as $a | range(0; $a | length) | select($a[.] | test("^(--plan|-p|--plan-dir|-d)$")) |
+          $a[. + 1]] | all(startswith("/"))) and
+        ([.hook.args[1:][] | select(test("^(--plan|--plan-dir)=|^-[pd].")) | sub("^[^=]*=|^-[pd]"; "")] |
+          all(startswith("/")))'
+check "contrib/hooks.d: the hook and its plans by absolute paths" 0 "" -- \
+        jq -e "$hookjq" "$src/contrib/hooks.d/oci-mountplan.json"
+printf '{"hook": {"path": "/usr/bin/oci-mountplan", "args": ["oci-mountplan", "-p", "rel.conf"]}}' >"$work/hooks-rel.json"
+check "the hooks.d check catches a relative plan" 1 "" -- jq -e "$hookjq" "$work/hooks-rel.json"
 check "--dry-run takes a relative --plan" 0 "made-by-relative-plan" -- \
         sh -c "cd '$work/rel' && exec '$hook' --dry-run --plan p.conf --bundle ."
 check "--dry-run takes a relative --plan-dir" 0 "made-by-relative-plan" -- \
