@@ -141,12 +141,33 @@ void report_text(FILE *out, const struct resolution *r)
         fprintf(out, "%zu operation(s), %zu skipped\n", resolution_active_ops(r), r->n_ops - resolution_active_ops(r));
 }
 
+/*
+ * A JSON string: exact when the text is UTF-8, as jansson requires; otherwise (a
+ * plan's bytes, a plan file's name may be anything) its str_escape form, rather
+ * than a member that silently goes missing.
+ */
+static json_t *json_textn(const char *s, size_t len)
+{
+        json_t *j = json_stringn(s, len);
+        _cleanup_free_ char *escaped = NULL;
+
+        if (j)
+                return j;
+        escaped = str_escape_dup(s);
+        return json_string(escaped);
+}
+
+static json_t *json_text(const char *s)
+{
+        return json_textn(s, strlen(s));
+}
+
 static json_t *json_strv(const struct strv *s)
 {
         json_t *a = json_array();
 
         for (size_t i = 0; i < s->n; i++)
-                json_array_append_new(a, json_string(s->v[i]));
+                json_array_append_new(a, json_text(s->v[i]));
         return a;
 }
 
@@ -157,26 +178,26 @@ static json_t *op_to_json(const struct op *op)
         _cleanup_free_ char *opts = NULL;
 
         json_object_set_new(o, "action", json_string(action_kind_name(op->kind)));
-        json_object_set_new(o, "target", json_string(op->target));
-        json_object_set_new(o, "host_path", json_string(op->host_path));
-        json_object_set_new(o, "file", json_string(op->plan->file));
+        json_object_set_new(o, "target", json_text(op->target));
+        json_object_set_new(o, "host_path", json_text(op->host_path));
+        json_object_set_new(o, "file", json_text(op->plan->file));
         json_object_set_new(o, "line", json_integer(a->line));
         if (a->name)
-                json_object_set_new(o, "name", json_string(a->name));
+                json_object_set_new(o, "name", json_text(a->name));
         json_object_set_new(o, "skipped", json_boolean(op->skipped));
         if (op->why)
-                json_object_set_new(o, op->skipped ? "reason" : "matched", json_string(op->why));
+                json_object_set_new(o, op->skipped ? "reason" : "matched", json_text(op->why));
         switch (op->kind) {
         case ACTION_TMPFS:
         case ACTION_BIND:
                 opts = options_string(op);
                 json_object_set_new(o, "type", json_string(op->kind == ACTION_TMPFS ? "tmpfs" : "bind"));
-                json_object_set_new(o, "options", json_string(strcmp(opts, "-") ? opts : ""));
+                json_object_set_new(o, "options", json_text(strcmp(opts, "-") ? opts : ""));
                 if (op->kind == ACTION_TMPFS) {
                         json_object_set_new(o, "keep_submounts", json_strv(&op->keep));
                         break;
                 }
-                json_object_set_new(o, "source", json_string(op->source));
+                json_object_set_new(o, "source", json_text(op->source));
                 json_object_set_new(o, "source_in", json_string(a->source_in_rootfs ? "rootfs" : "host"));
                 json_object_set_new(o, "recursive", json_boolean(a->recursive));
                 json_object_set_new(o, "create", json_boolean(a->create));
@@ -184,7 +205,7 @@ static json_t *op_to_json(const struct op *op)
         case ACTION_CGROUP:
                 json_object_set_new(o, "type", json_string("cgroup"));
                 json_object_set_new(o, "cgroup_namespace", json_string(op->cgroupns_private ? "private" : "host"));
-                json_object_set_new(o, "cgroups_path", json_string(op->cgroups_path));
+                json_object_set_new(o, "cgroups_path", json_text(op->cgroups_path));
                 break;
         case ACTION_MKDIR:
                 json_object_set_new(o, "type", json_string("directory"));
@@ -194,7 +215,7 @@ static json_t *op_to_json(const struct op *op)
                 json_object_set_new(o, "type", json_string("file"));
                 json_object_set_new(o, "mode", json_sprintf("%04o", a->mode));
                 json_object_set_new(o, "replace", json_string(replace_name(a->replace)));
-                json_object_set_new(o, "content", json_stringn(op->content, op->content_len));
+                json_object_set_new(o, "content", json_textn(op->content, op->content_len));
                 break;
         default:
                 break;
@@ -208,18 +229,18 @@ int report_json(FILE *f, const struct resolution *r)
         json_t *plans = json_array();
 
         json_object_set_new(root, "format_version", json_integer(1));
-        json_object_set_new(root, "container", json_string(r->id));
-        json_object_set_new(root, "stage", json_string(r->stage));
-        json_object_set_new(root, "rootfs", json_string(r->rootfs));
-        json_object_set_new(root, "machine_id", json_string(r->machine_id));
+        json_object_set_new(root, "container", json_text(r->id));
+        json_object_set_new(root, "stage", json_text(r->stage));
+        json_object_set_new(root, "rootfs", json_text(r->rootfs));
+        json_object_set_new(root, "machine_id", json_text(r->machine_id));
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];
                 json_t *p = json_object(), *ops = json_array();
 
-                json_object_set_new(p, "name", json_string(pr->plan->name));
-                json_object_set_new(p, "file", json_string(pr->plan->file));
+                json_object_set_new(p, "name", json_text(pr->plan->name));
+                json_object_set_new(p, "file", json_text(pr->plan->file));
                 json_object_set_new(p, "applies", json_boolean(pr->applies));
-                json_object_set_new(p, "reason", json_string(pr->why));
+                json_object_set_new(p, "reason", json_text(pr->why));
                 for (size_t j = pr->first_op; j < pr->first_op + pr->n_ops; j++)
                         json_array_append_new(ops, op_to_json(&r->ops[j]));
                 json_object_set_new(p, "operations", ops);

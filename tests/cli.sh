@@ -181,8 +181,12 @@ check "dry-run: annotation, env, mount destination, hostname, plan name with con
         sh -c "cd '$work/evil' && exec '$hook' --dry-run --plan '$evilplan' --bundle . --id evil"
 clean "dry-run text" 6
 check "dry-run --format json stays exact and valid" 0 "" -- \
-        sh -c "'$hook' --dry-run --plan '$work/evil/plan.conf' --bundle '$work/evil' --format json |
+        bash -c "set -o pipefail; '$hook' --dry-run --plan '$work/evil/plan.conf' --bundle '$work/evil' --format json |
                jq -e '.plans[0].operations[1].target == \"/srv/v\r\nFORGED-ANNOTATION \u001b[2J\"'"
+cp "$work/evil/plan.conf" "$work/evil/"$'bad\xffutf8.conf'
+check "dry-run --format json: a plan name that is not UTF-8 is escaped, not left out" 0 "" -- \
+        bash -c "set -o pipefail; cd '$work/evil' && '$hook' --dry-run --plan \$'bad\\xffutf8.conf' --bundle . --format json |
+               jq -e '.plans[0].file == \"bad\\\\xffutf8.conf\" and .plans[0].name == \"bad\\\\xffutf8\"'"
 printf '{"ociVersion":"1.0.2","id":"x\\nFORGED-ID \\u001b[31m\\u009b","status":"creating","bundle":"%s"}' "$work/evil" \
         >"$work/evil-id.json"
 check "error: container id with controls" 2 'container id "x\\nFORGED-ID \\x1b\[31m\\xc2\\x9b"' -- \
