@@ -41,6 +41,7 @@ describe() {
         state-wrong-type) echo "state field of the wrong type" ;;
         state-no-id) echo "no container id" ;;
         state-bad-id) echo "container id with characters outside [A-Za-z0-9_.+-]" ;;
+        state-control-chars-in-id) echo "container id with control characters (escaped in the message)" ;;
         state-no-bundle) echo "no bundle path" ;;
         state-relative-bundle) echo "relative bundle path" ;;
         state-negative-pid) echo "pid out of range" ;;
@@ -52,6 +53,9 @@ describe() {
         config-annotation-not-string) echo "annotation value not a string" ;;
         config-mount-no-destination) echo "mount without a destination" ;;
         config-dotdot-destination) echo "a mount destination whose \`..\` climbs out of \`/\`" ;;
+        config-nul-in-string) echo "a string with \`\\u0000\` (a NUL byte)" ;;
+        hook-relative-plan) echo "hook run with a relative \`--plan\`" ;;
+        hook-relative-plan-dir) echo "hook run with a relative \`--plan-dir\`" ;;
         *) echo "${1//-/ }" ;;
         esac
 }

@@ -504,6 +504,32 @@ static bool refuse_includes(struct loader *L, const char *text)
         return true;
 }
 
+/*
+ * libconfig reads "\x00" in a string as a NUL that silently ends it ("a\x00b" is
+ * read as "a"), so the plan would say one thing and do another: refused wherever it
+ * is written. "\\" is an escaped backslash, as in libconfig's strings.
+ */
+static bool refuse_nul_escapes(struct loader *L, const char *text)
+{
+        int line = 1;
+
+        for (const char *p = text; *p; p++) {
+                if (*p == '\n')
+                        line++;
+                if (*p != '\\')
+                        continue;
+                if (p[1] == '\\') {
+                        p++;
+                        continue;
+                }
+                if ((p[1] == 'x' || p[1] == 'X') && p[2] == '0' && p[3] == '0') {
+                        problem(L, line, "\\x00 (a NUL byte) is not allowed: it would end the string there");
+                        return false;
+                }
+        }
+        return true;
+}
+
 static char *plan_default_name(const char *path)
 {
         const char *b = strrchr(path, '/');
@@ -527,7 +553,7 @@ int plan_load_string(const char *text, size_t len, const char *path, struct plan
                 problem(&L, 1, "contains a NUL byte");
                 return -EINVAL;
         }
-        if (!refuse_includes(&L, text))
+        if (!refuse_includes(&L, text) || !refuse_nul_escapes(&L, text))
                 return -EINVAL;
         config_init(&cfg);
         if (config_read_string(&cfg, text) != CONFIG_TRUE) {

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/bundle.sh"
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
-src=${OMP_SRCDIR:-$(dirname "$0")/..}
+src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
         echo "1..0 # SKIP needs root and mount namespaces"

@@ -18,7 +18,7 @@ set -u
 result() { ok "$@"; }
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 wrapper=${OMP_RUNTIME:-$(dirname "$(readlink -f "$hook")")/oci-mountplan-runtime}
-src=${OMP_SRCDIR:-$(dirname "$0")/..}
+src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 plan=$src/plans/systemd.conf
 kill_hook_runs=${OMP_FAULTS_HOOK_KILLS:-30}
 kill_wrapper_runs=${OMP_FAULTS_WRAPPER_KILLS:-100}
