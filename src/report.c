@@ -69,16 +69,38 @@ static void report_op_details(FILE *f, const struct op *op)
                 break;
         case ACTION_FILE:
                 preview = content_preview(op->content);
-                fprintf(f, " mode=%04o replace=%s content=\"%s\"", a->mode, replace_name(a->replace), preview);
+                fprintf(f, " mode=%04o replace=%s via=%s content=\"%s\"", a->mode, replace_name(a->replace),
+                        a->via_bind ? "bind" : "write", preview);
                 break;
         default:
                 break;
         }
 }
 
+/* What the container executes, as the facts step found it in the rootfs. */
+static void report_exec_text(FILE *f, const struct facts *x)
+{
+        _cleanup_free_ char *a = NULL, *s = NULL;
+
+        if (!x)
+                return;
+        if (!x->inspected) {
+                fprintf(f, "exec: rootfs not inspected (%s)\n", x->problem ? x->problem : "no rootfs");
+                return;
+        }
+        a = exec_fact_describe(&x->argv0);
+        fprintf(f, "exec: %s\n", a);
+        if (strcmp(x->argv0.command, x->shell.command) != 0) {
+                s = exec_fact_describe(&x->shell);
+                fprintf(f, "exec through the shell: %s\n", s);
+        }
+}
+
 void report_text(FILE *f, const struct resolution *r)
 {
         fprintf(f, "container %s stage %s rootfs %s machine-id %s\n", r->id, r->stage, r->rootfs, r->machine_id);
+        fprintf(f, "machine-id: from %s\n", r->machine_id_source);
+        report_exec_text(f, r->facts);
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];
 
@@ -156,11 +178,45 @@ static json_t *op_to_json(const struct op *op)
                 json_object_set_new(o, "type", json_string("file"));
                 json_object_set_new(o, "mode", json_sprintf("%04o", a->mode));
                 json_object_set_new(o, "replace", json_string(replace_name(a->replace)));
+                json_object_set_new(o, "via", json_string(a->via_bind ? "bind" : "write"));
                 json_object_set_new(o, "content", json_stringn(op->content, op->content_len));
                 break;
         default:
                 break;
         }
+        return o;
+}
+
+static json_t *exec_fact_to_json(const struct exec_fact *x)
+{
+        json_t *o = json_object();
+        _cleanup_free_ char *d = exec_fact_describe(x);
+        static const char *const formats[] = {
+                [EXEC_FORMAT_NONE] = "none", [EXEC_FORMAT_ELF] = "elf",
+                [EXEC_FORMAT_SCRIPT] = "script", [EXEC_FORMAT_OTHER] = "other",
+        };
+
+        json_object_set_new(o, "command", json_string(x->command));
+        json_object_set_new(o, "path", x->path ? json_string(x->path) : json_null());
+        json_object_set_new(o, "via_path", json_boolean(x->via_path));
+        json_object_set_new(o, "symlinks", json_integer(x->links));
+        json_object_set_new(o, "executable", json_boolean(x->executable));
+        json_object_set_new(o, "format", json_string(formats[x->format]));
+        json_object_set_new(o, "description", json_string(d));
+        return o;
+}
+
+static json_t *facts_to_json(const struct facts *x)
+{
+        json_t *o = json_object();
+
+        json_object_set_new(o, "inspected", json_boolean(x->inspected));
+        if (!x->inspected) {
+                json_object_set_new(o, "problem", json_string(x->problem ? x->problem : ""));
+                return o;
+        }
+        json_object_set_new(o, "command", exec_fact_to_json(&x->argv0));
+        json_object_set_new(o, "through_shell", exec_fact_to_json(&x->shell));
         return o;
 }
 
@@ -174,6 +230,9 @@ int report_json(FILE *f, const struct resolution *r)
         json_object_set_new(root, "stage", json_string(r->stage));
         json_object_set_new(root, "rootfs", json_string(r->rootfs));
         json_object_set_new(root, "machine_id", json_string(r->machine_id));
+        json_object_set_new(root, "machine_id_source", json_string(r->machine_id_source));
+        if (r->facts)
+                json_object_set_new(root, "exec", facts_to_json(r->facts));
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];
                 json_t *p = json_object(), *ops = json_array();

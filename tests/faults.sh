@@ -52,7 +52,7 @@ new_case() {
 mkdir -p "$work/template"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
 : >"$work/template/etc/machine-id"
 echo "root:x:0:0::/root:/bin/sh" >"$work/template/etc/passwd" && chmod 640 "$work/template/etc/passwd"
-echo "#!/bin/sh" >"$work/template/sbin/init" && chmod 755 "$work/template/sbin/init"
+bundle_fake_systemd "$work/template"     # /sbin/init -> an ELF at /usr/lib/systemd/systemd
 ln -s ../sbin/init "$work/template/etc/init-link"
 mkfifo "$work/template/run/initctl"
 
@@ -134,6 +134,7 @@ outcomes_logged() {
         IFS=, read -ra items <<<"${BASH_REMATCH[1]}"
         for item in "${items[@]}"; do
                 read -r _ _ item <<<"$item"   # kind, target, outcome
+                [ "$item" = skipped ] && continue     # opt-in actions (the journal) not asked for
                 out+=",$item"
         done
         echo "${out#,}"
