@@ -117,8 +117,10 @@ docker_test_machine_id() {
 	[ "$id1" = "${full:0:32}" ] || why "machine id \"$id1\", container id $full"
 	t_check "docker: machine id: container id's first 32 hex digits" "$id1"
 
-	docker_cli restart -t "$STOP_GRACE" "$c1" >/dev/null && T0=$(e2e_now) && eng_wait_running "$BOOT_TIMEOUT" docker_exec ||
+	T0=$(e2e_now)
+	if ! docker_cli restart -t "$STOP_GRACE" "$c1" >/dev/null || ! eng_wait_running "$BOOT_TIMEOUT" docker_exec; then
 		why "not running after restart: ${SD_STATE:-?}"
+	fi
 	id1b=$(docker_machine_id "$c1")
 	[ "$id1b" = "$id1" ] || why "after restart \"$id1b\", before \"$id1\""
 	t_check "docker: machine id: restart keeps it"
