@@ -82,13 +82,13 @@ docker_nohook() {
 
 DOCKER_COMMITTED=omp-engines/committed:test
 
-# docker_run_systemd NAME [RUN-ARGS...]: boot /sbin/init with our runtime; 0 once running.
+# docker_run_systemd NAME IMAGE [RUN-ARGS...]: boot /sbin/init with our runtime; 0 once running.
 docker_run_systemd() {
-	local name=$1
-	shift
+	local name=$1 image=$2
+	shift 2
 	DOCKER_NAME=$name T0=$(e2e_now)
 	docker_cli run -d --name "$name" --runtime=oci-mountplan --stop-signal=RTMIN+3 --network none "$@" \
-		/sbin/init >/dev/null && eng_wait_running "$BOOT_TIMEOUT" docker_exec
+		"$image" /sbin/init >/dev/null && eng_wait_running "$BOOT_TIMEOUT" docker_exec
 }
 
 # docker_machine_id NAME: /etc/machine-id inside the running container NAME.
@@ -106,7 +106,7 @@ docker_remove_extra() {
 docker_test_machine_id() {
 	local c1=omp-engines-$$-mid1 c2=omp-engines-$$-mid2 c3=omp-engines-$$-mid3 id1 id1b id2="" id3="" full size t
 	ENG_CLEANUPS+=(docker_remove_extra)
-	if ! docker_run_systemd "$c1"; then
+	if ! docker_run_systemd "$c1" "$DOCKER_IMAGE"; then
 		for t in "container id's first 32 hex digits" "restart keeps it" "commit: the image's is empty" \
 			"containers of the committed image get different ids"; do
 			t_fail "docker: machine id: $t" "did not boot: $(dcli_diagnose docker_cli "$c1")"
@@ -132,8 +132,8 @@ docker_test_machine_id() {
 	[ "$size" = 0 ] || why "the committed image's /etc/machine-id: size \"$size\""
 	t_check "docker: machine id: commit: the image's is empty" "size ${size}"
 
-	docker_run_systemd "$c2" && id2=$(docker_machine_id "$c2") || why "$c2 did not boot: $(dcli_diagnose docker_cli "$c2")"
-	docker_run_systemd "$c3" && id3=$(docker_machine_id "$c3") || why "$c3 did not boot: $(dcli_diagnose docker_cli "$c3")"
+	docker_run_systemd "$c2" "$DOCKER_COMMITTED" && id2=$(docker_machine_id "$c2") || why "$c2 did not boot: $(dcli_diagnose docker_cli "$c2")"
+	docker_run_systemd "$c3" "$DOCKER_COMMITTED" && id3=$(docker_machine_id "$c3") || why "$c3 did not boot: $(dcli_diagnose docker_cli "$c3")"
 	if [ -z "$WHY" ]; then
 		[[ $id2 =~ ^[0-9a-f]{32}$ && $id3 =~ ^[0-9a-f]{32}$ ]] || why "ids \"$id2\", \"$id3\""
 		[ "$id2" != "$id3" ] || why "both containers have $id2"
@@ -150,9 +150,9 @@ docker_test_journal() {
 	ENG_CLEANUPS+=(docker_remove_extra)
 	for name in "$on" "$off"; do
 		if [ "$name" = "$on" ]; then
-			docker_run_systemd "$name" -t -e OCI_MOUNTPLAN_JOURNAL=console
+			docker_run_systemd "$name" "$DOCKER_IMAGE" -t -e OCI_MOUNTPLAN_JOURNAL=console
 		else
-			docker_run_systemd "$name" -t
+			docker_run_systemd "$name" "$DOCKER_IMAGE" -t
 		fi || { why "$name did not boot: $(dcli_diagnose docker_cli "$name")"; continue; }
 		dcli_exec docker_cli "$name" systemd-run --quiet --unit omp-hello sh -c "echo $marker" ||
 			why "systemd-run failed in $name"
@@ -164,6 +164,7 @@ docker_test_journal() {
 	docker_cli logs "$on" 2>&1 | grep -q "$marker" ||
 		why "docker logs lacks the line: $(docker_cli logs "$on" 2>&1 | eng_plain | tail -n 3)"
 	t_check "docker: OCI_MOUNTPLAN_JOURNAL=console: a service's output is in docker logs"
+	[ "$(dcli_field docker_cli "$off" .State.Running 2>&1)" = true ] || why "$off is not running"
 	docker_cli logs "$off" 2>&1 | grep -q "$marker" && why "the line is in docker logs without the opt-in"
 	t_check "docker: journal forwarding is off by default"
 	docker_remove_extra
