@@ -55,6 +55,10 @@ skip_all() { # ENGINE REASON
 		"OCI_MOUNTPLAN_JOURNAL=console: a service's output is in docker logs" "journal forwarding is off by default"; do
 		t_skip_ci "docker: $t" "$2"
 	done
+	[ "$1" = podman ] && for t in "sh -c \"exec /sbin/init\" boots to running" \
+		"annotation oci-mountplan.journal-to-console: a service's output is in podman logs"; do
+		t_skip_ci "podman (hooks.d): $t" "$2"
+	done
 }
 
 fail_all() { # ENGINE REASON
@@ -106,6 +110,7 @@ $("${e}_diagnose" 2>&1)"
 	fi
 
 	[ "$e" = docker ] && docker_extra_tests
+	[ "$e" = podman ] && podman_extra_tests
 	if [ "$e" = containerd ]; then
 		why_any "$(containerd_check_contrib)"
 		t_check "containerd: contrib/kubernetes runtime handler config loads"
