@@ -25,6 +25,8 @@ describe() {
         plan-integer-mode) echo "mode given as an integer" ;;
         plan-absurd-mode) echo "mode above 7777" ;;
         plan-bad-replace) echo "unknown \`replace\` value" ;;
+        plan-bad-via) echo "unknown \`via\` value" ;;
+        plan-bad-exec-pattern) echo "an \`exec\` pattern that is not an absolute path glob" ;;
         plan-bad-tmpfs-option) echo "unknown tmpfs option" ;;
         plan-bad-tmpfs-mode) echo "tmpfs \`mode=\` not octal" ;;
         plan-unknown-condition) echo "unknown condition" ;;

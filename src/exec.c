@@ -419,13 +419,60 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
  */
 static int bind_file_over(struct executor *x, int pfd, const struct op *op, struct undo *u, struct error *e)
 {
-        int r = mount_file_with_content(pfd, op->content, op->content_len, op->action->mode);
+        int r = mount_file_with_content(pfd, -1, op->content, op->content_len, op->action->mode);
 
         if (r < 0)
                 return error_setsys(e, r, "read-only rootfs: cannot bind a file over %s", op->target);
         r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
         if (r < 0)
                 return error_setsys(e, r, "cannot find %s after binding over it", op->target);
+        return 0;
+}
+
+/*
+ * via = "bind": the target in the rootfs is never written, so the content stays out
+ * of the image (docker commit) and out of the container's writable layer. A missing
+ * target is created empty, as the mount point; that empty file stays.
+ */
+static int exec_file_bind(struct executor *x, int dirfd, const char *name, const struct op *op, struct undo *u,
+                          struct error *e)
+{
+        const struct action *a = op->action;
+        _cleanup_close_ int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        bool created = false, is_root, ro;
+        struct stat st;
+        long fstype;
+        int r;
+
+        if (pfd < 0 && errno == ENOENT) {
+                int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+
+                if (fd < 0)
+                        return error_setsys(e, -errno, "cannot create the mount point %s", op->target);
+                close(fd);
+                u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+                u->file_name = xstrdup(name);
+                u->file_created = created = true;
+                pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (pfd < 0)
+                return error_setsys(e, -errno, "%s", op->target);
+        /* Already bound (the hook ran before in this mount namespace): do not stack. */
+        if (!created && mount_inspect(pfd, &is_root, &fstype, &ro) == 0 && is_root)
+                return EXEC_ALREADY;
+        if ((r = check_existing_file(pfd, op->target, &st, e)) < 0)
+                return r;
+        if (!created && (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0)))
+                return EXEC_ALREADY;
+        r = mount_file_with_content(pfd, dirfd, op->content, op->content_len, a->mode);
+        if (r < 0)
+                return error_setsys(e, r, "cannot bind a file over %s", op->target);
+        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
+        if (r < 0)
+                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
+        if (mount_inspect(u->mount_fd, &is_root, &fstype, &ro) < 0 || !is_root)
+                return error_set(e, -EXDEV, "the file bound over %s did not land where it was resolved",
+                                 op->target);
         return 0;
 }
 
@@ -440,6 +487,8 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
         r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &dirfd, &name);
         if (r < 0)
                 return resolve_failed(e, r, op->target);
+        if (a->via_bind)
+                return exec_file_bind(x, dirfd, name, op, u, e);
         pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0 && errno == ENOENT)
                 return create_file(dirfd, name, op, u, e);

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "exec.h"
+#include "facts.h"
 #include "json.h"
 #include "log.h"
 #include "plan.h"
@@ -390,13 +391,18 @@ static int run(const struct options *o, struct plan *plans)
         struct state state = { 0 };
         struct spec spec = { 0 };
         struct resolution res = { 0 };
+        struct facts facts = { 0 };
         struct error e = { 0 };
         enum exec_outcome *outcomes = NULL;
         int ret = EXIT_BAD_INPUT, r;
 
-        if (read_state(o, &state, &e) < 0 ||
-            spec_load(state.bundle, &spec, &e) < 0 ||
-            resolve_plans(plans, o->n_plans, &spec, &state, o->stage, &res, &e) < 0) {
+        if (read_state(o, &state, &e) < 0 || spec_load(state.bundle, &spec, &e) < 0) {
+                report_failure("%s", e.msg);
+                goto out;
+        }
+        /* The one look at the rootfs before resolving, which stays pure. */
+        facts_gather(&spec, &facts);
+        if (resolve_plans(plans, o->n_plans, &spec, &state, &facts, o->stage, &res, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;
         }
@@ -421,6 +427,7 @@ static int run(const struct options *o, struct plan *plans)
 out:
         free(outcomes);
         resolution_free(&res);
+        facts_free(&facts);
         spec_free(&spec);
         state_free(&state);
         return ret;

@@ -29,6 +29,7 @@ enum field_type {
         FIELD_BIND_OPTIONS,
         FIELD_SOURCE_IN,          /* "host" | "rootfs" */
         FIELD_REPLACE,            /* "missing" | "empty" | "always" */
+        FIELD_VIA,                /* "write" | "bind" */
         FIELD_WHEN,
 };
 
@@ -85,6 +86,7 @@ static const struct field file_fields[] = {
         F("content", FIELD_TEXT, true, content),
         F("mode", FIELD_MODE, false, mode),
         F("replace", FIELD_REPLACE, false, replace),
+        F("via", FIELD_VIA, false, via_bind),
         { 0 },
 };
 
@@ -203,6 +205,7 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
 {
         static const char *const source_in_names[] = { "host", "rootfs" };
         static const char *const replace_names[] = { "missing", "empty", "always" };
+        static const char *const via_names[] = { "write", "bind" };
         void *field = (char *)a + f->offset;
         const char *v;
         int i;
@@ -255,6 +258,11 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
                 if (!parse_enum_field(L, s, v, replace_names, ELEMENTSOF(replace_names), &i))
                         return false;
                 a->replace = (enum file_replace)i;
+                return true;
+        case FIELD_VIA:
+                if (!parse_enum_field(L, s, v, via_names, ELEMENTSOF(via_names), &i))
+                        return false;
+                a->via_bind = i == 1;
                 return true;
         default:
                 break;

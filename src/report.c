@@ -69,7 +69,8 @@ static void report_op_details(FILE *f, const struct op *op)
                 break;
         case ACTION_FILE:
                 preview = content_preview(op->content);
-                fprintf(f, " mode=%04o replace=%s content=\"%s\"", a->mode, replace_name(a->replace), preview);
+                fprintf(f, " mode=%04o replace=%s via=%s content=\"%s\"", a->mode, replace_name(a->replace),
+                        a->via_bind ? "bind" : "write", preview);
                 break;
         default:
                 break;
@@ -108,6 +109,29 @@ static void line_end(struct line *l, FILE *out)
         free(l->text);
 }
 
+/* What the container executes, as the facts step found it in the rootfs. */
+static void report_exec_text(FILE *out, const struct facts *x)
+{
+        _cleanup_free_ char *a = NULL, *s = NULL;
+        struct line l;
+
+        if (!x)
+                return;
+        if (!x->inspected) {
+                fprintf(line_begin(&l), "exec: rootfs not inspected (%s)", x->problem ? x->problem : "no rootfs");
+                line_end(&l, out);
+                return;
+        }
+        a = exec_fact_describe(&x->argv0);
+        fprintf(line_begin(&l), "exec: %s", a);
+        line_end(&l, out);
+        if (strcmp(x->argv0.command, x->shell.command) != 0) {
+                s = exec_fact_describe(&x->shell);
+                fprintf(line_begin(&l), "exec through the shell: %s", s);
+                line_end(&l, out);
+        }
+}
+
 void report_text(FILE *out, const struct resolution *r)
 {
         struct line l;
@@ -115,6 +139,9 @@ void report_text(FILE *out, const struct resolution *r)
         fprintf(line_begin(&l), "container %s stage %s rootfs %s machine-id %s", r->id, r->stage, r->rootfs,
                 r->machine_id);
         line_end(&l, out);
+        fprintf(line_begin(&l), "machine-id: from %s", r->machine_id_source);
+        line_end(&l, out);
+        report_exec_text(out, r->facts);
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];
 
@@ -215,11 +242,45 @@ static json_t *op_to_json(const struct op *op)
                 json_object_set_new(o, "type", json_string("file"));
                 json_object_set_new(o, "mode", json_sprintf("%04o", a->mode));
                 json_object_set_new(o, "replace", json_string(replace_name(a->replace)));
+                json_object_set_new(o, "via", json_string(a->via_bind ? "bind" : "write"));
                 json_object_set_new(o, "content", json_textn(op->content, op->content_len));
                 break;
         default:
                 break;
         }
+        return o;
+}
+
+static json_t *exec_fact_to_json(const struct exec_fact *x)
+{
+        json_t *o = json_object();
+        _cleanup_free_ char *d = exec_fact_describe(x);
+        static const char *const formats[] = {
+                [EXEC_FORMAT_NONE] = "none", [EXEC_FORMAT_ELF] = "elf",
+                [EXEC_FORMAT_SCRIPT] = "script", [EXEC_FORMAT_OTHER] = "other",
+        };
+
+        json_object_set_new(o, "command", json_text(x->command));
+        json_object_set_new(o, "path", x->path ? json_text(x->path) : json_null());
+        json_object_set_new(o, "via_path", json_boolean(x->via_path));
+        json_object_set_new(o, "symlinks", json_integer(x->links));
+        json_object_set_new(o, "executable", json_boolean(x->executable));
+        json_object_set_new(o, "format", json_string(formats[x->format]));
+        json_object_set_new(o, "description", json_text(d));
+        return o;
+}
+
+static json_t *facts_to_json(const struct facts *x)
+{
+        json_t *o = json_object();
+
+        json_object_set_new(o, "inspected", json_boolean(x->inspected));
+        if (!x->inspected) {
+                json_object_set_new(o, "problem", json_text(x->problem ? x->problem : ""));
+                return o;
+        }
+        json_object_set_new(o, "command", exec_fact_to_json(&x->argv0));
+        json_object_set_new(o, "through_shell", exec_fact_to_json(&x->shell));
         return o;
 }
 
@@ -233,6 +294,9 @@ int report_json(FILE *f, const struct resolution *r)
         json_object_set_new(root, "stage", json_text(r->stage));
         json_object_set_new(root, "rootfs", json_text(r->rootfs));
         json_object_set_new(root, "machine_id", json_text(r->machine_id));
+        json_object_set_new(root, "machine_id_source", json_text(r->machine_id_source));
+        if (r->facts)
+                json_object_set_new(root, "exec", facts_to_json(r->facts));
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];
                 json_t *p = json_object(), *ops = json_array();

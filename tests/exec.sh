@@ -28,6 +28,7 @@ new_case() {
         R=$B/rootfs
         mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
         : >"$R/etc/machine-id"
+        bundle_fake_systemd "$R"
         STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }
@@ -45,26 +46,50 @@ in_ns() {
 }
 
 t_systemd_plan() {
+        local id
         new_case systemd
+        id=$("$hook" --plan "$src/plans/systemd.conf" --dry-run --bundle "$B" --id systemd --format json |
+                grep -o '"machine_id": "[0-9a-f]*"' | cut -d'"' -f4)
         in_ns 'hook || exit 1
+               [ "$(cat "$R/etc/machine-id")" = "'"$id"'" ] || exit 7
+               mounts | grep -q "^$R/etc/machine-id tmpfs" || exit 8
                mounts | grep -q "^$R/run tmpfs" || exit 2
                mounts | grep -q "^$R/run/lock tmpfs" || exit 3
                mounts | grep -q "^$R/tmp tmpfs" || exit 4
                mounts | grep -q "^$R/sys/fs/cgroup cgroup2" || exit 5
                [ "$(stat -c %a "$R/run")" = 755 ] && [ "$(stat -c %a "$R/run/lock")" = 1777 ] || exit 6'
-        result "systemd plan mounts /run, /run/lock, /tmp, cgroup2" $?
-        [ "$(cat "$R/etc/machine-id")" = "$(printf systemd | { "$hook" --plan "$src/plans/systemd.conf" --dry-run \
-                --bundle "$B" --id systemd --format json | grep -o '"machine_id": "[0-9a-f]*"' | cut -d'"' -f4; })" ]
-        result "empty /etc/machine-id gets the derived id" $?
+        result "systemd plan mounts /run, /run/lock, /tmp, cgroup2 and binds the machine id" $?
+        [ -n "$id" ] && [ -f "$R/etc/machine-id" ] && [ ! -s "$R/etc/machine-id" ]
+        result "the derived machine id is bound over /etc/machine-id, the rootfs's file stays empty" $?
         [ -d "$R/var/log/journal" ] && [ "$(stat -c %a "$R/var/log/journal")" = 2755 ]
         result "/var/log/journal made with mode 2755" $?
         ! grep -q " $R" /proc/self/mountinfo
         result "nothing leaks into the host's mount table" $?
 }
 
+# No /etc/machine-id in the image: an empty mount point is made (and stays, empty).
+t_machine_id_missing() {
+        new_case noid
+        rm "$R/etc/machine-id"
+        in_ns 'hook || exit 1
+               grep -qx "[0-9a-f]\{32\}" "$R/etc/machine-id" || exit 2
+               [ "$(stat -c %a "$R/etc/machine-id")" = 444 ] || exit 3
+               echo x >"$R/etc/machine-id" 2>/dev/null && exit 4; exit 0'
+        result "missing /etc/machine-id: bound read-only over a new empty mount point" $?
+        [ -f "$R/etc/machine-id" ] && [ ! -s "$R/etc/machine-id" ]
+        result "missing /etc/machine-id: the mount point left in the rootfs is empty" $?
+        new_case ownid
+        echo 0123456789abcdef0123456789abcdef >"$R/etc/machine-id"
+        in_ns 'hook || exit 1
+               [ "$(cat "$R/etc/machine-id")" = 0123456789abcdef0123456789abcdef ] || exit 2
+               mounts | grep -q "^$R/etc/machine-id " && exit 3; exit 0'
+        result "an image's own machine id is kept, nothing bound over it" $?
+}
+
 t_idempotent() {
         new_case twice
         in_ns 'hook && hook || exit 1
+               [ "$(mounts | grep -c "^$R/etc/machine-id ")" = 1 ] || exit 4
                [ "$(mounts | grep -c "^$R/run tmpfs")" = 1 ] || exit 2
                [ "$(mounts | grep -c "^$R/sys/fs/cgroup cgroup2")" = 1 ] || exit 3'
         result "running the hook twice stacks no mounts" $?
@@ -254,6 +279,7 @@ t_keep_unnamed_mount() {
 }
 
 t_systemd_plan
+t_machine_id_missing
 t_idempotent
 t_keep_submounts
 t_keep_through_symlinks

@@ -21,6 +21,7 @@ trap 'rm -rf "$work"' EXIT
 B=$work/bundle
 mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
 : >"$B/rootfs/etc/machine-id"
+bundle_fake_systemd "$B/rootfs"
 bundle_config '[]' '["container=docker"]' >"$B/config.json"
 STATE=$(bundle_state 4f9a2b1c0d8e7f6a5b4c "$B")
 
@@ -46,7 +47,7 @@ ok "one line per container start, at info, with the short id" \
 ok "the line names every operation and what became of it" \
         $(grep -q 'tmpfs /run done, mkdir /run/host skipped,.* cgroup /sys/fs/cgroup done, file /etc/machine-id done' <<<"$line"; echo $?) "$line"
 
-rm -rf "$B/rootfs" && mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
+rm -rf "$B/rootfs" && mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup} && bundle_fake_systemd "$B/rootfs"
 with_syslog "$work/debug.log" 'printf "%s" "$STATE" | "$HOOK" --plan "$PLAN" --log-level debug'
 ok "--log-level debug: a line per operation with its plan line" \
         $(grep -q 'systemd.conf:[0-9]*: tmpfs /run/lock: done' "$work/debug.log" &&
@@ -117,7 +118,7 @@ ok "container id with controls: exit 2, one err datagram, escaped" \
                 "$work/evil-id.log"; echo $?) "$(cat "$work/rc")" "$(od -c "$work/evil-id.log" | head -30)"
 
 # No socket at all: no error, no delay.
-rm -rf "$B/rootfs" && mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
+rm -rf "$B/rootfs" && mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup} && bundle_fake_systemd "$B/rootfs"
 start=$(date +%s%N)
 unshare -m --propagation private env R="$B/rootfs" HOOK="$hook" STATE="$STATE" PLAN="$src/plans/systemd.conf" bash -c '
         mount -t tmpfs tmpfs /dev && mount --bind "$R" "$R" && : >/dev/null
