@@ -38,6 +38,8 @@ static void check_args(struct wrapper *w, char **argv, int argc)
                 abort();
         if (w->log_path && !in_argv(w->log_path, argv, argc))
                 abort();
+        if (w->config && (!w->bundle || !in_argv(w->config, argv, argc)))
+                abort();
 }
 
 /* Injects twice: the second time must change nothing; the result must survive a dump and reload. */
@@ -91,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         sep = end;
                 if (wrapper_parse_flags(argc, argv, &w, &e) < 0)
                         return 0;
-                wrapper_parse_runtime_args(&w);
+                if (wrapper_parse_runtime_args(&w, &e) < 0)
+                        return 0;
                 check_args(&w, argv, argc);
                 if (hook_config && wrapper_parse_hook_config(hook_config, (size_t)(end - hook_config), "hooks.json",
                                                              &hooks, &e) < 0)
@@ -99,8 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!hooks)
                         hooks = wrapper_default_hooks(&w);
                 check_injection(config, (size_t)(sep - config), hooks);
-        } else if (wrapper_parse_flags(argc, argv, &w, &e) == 0) {
-                wrapper_parse_runtime_args(&w);
+        } else if (wrapper_parse_flags(argc, argv, &w, &e) == 0 && wrapper_parse_runtime_args(&w, &e) == 0) {
                 check_args(&w, argv, argc);
         }
         return 0;

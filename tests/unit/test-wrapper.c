@@ -8,18 +8,88 @@
 #define ARGC(...) ((int)(sizeof((const char *[]){ "oci-mountplan-runtime", __VA_ARGS__ }) / sizeof(char *)))
 #define PARSE(w, ...) parse(w, ARGC(__VA_ARGS__), ARGV(__VA_ARGS__))
 
+static struct error parse_error;
+
 /* The wrapper never writes to argv; main()'s is not const, these literals are. */
 static int parse(struct wrapper *w, int argc, const char **cargv)
 {
         char **argv = (char **)cargv;
-        struct error e = { 0 };
         int r;
 
+        parse_error = (struct error){ 0 };
         *w = (struct wrapper){ .runtime_path = "runc" };
-        r = wrapper_parse_flags(argc, argv, w, &e);
+        r = wrapper_parse_flags(argc, argv, w, &parse_error);
         if (r == 0)
-                wrapper_parse_runtime_args(w);
+                r = wrapper_parse_runtime_args(w, &parse_error);
         return r;
+}
+
+/* The file the wrapper would rewrite, compared with want (NULL: none, parse failed). */
+static void config_is(struct wrapper *w, int r, const char *want, const char *name)
+{
+        char *path = r == 0 && w->bundle ? wrapper_config_path(w) : NULL;
+
+        if (!want)
+                ok(r < 0, "%s: refused (%s)", name, parse_error.msg);
+        else
+                is_str(path, want, "%s", name);
+        free(path);
+}
+#define CONFIG_IS(want, ...)                                                             \
+        do {                                                                             \
+                struct wrapper w_;                                                       \
+                int r_ = PARSE(&w_, __VA_ARGS__);                                        \
+                config_is(&w_, r_, want, #__VA_ARGS__);                                  \
+        } while (0)
+
+/* runc reads its arguments with Go's flag package: one dash or two, "=" or the next argument. */
+static void test_runc_forms(void)
+{
+        CONFIG_IS("/b/config.json", "create", "-bundle", "/b", "id");
+        CONFIG_IS("/b/config.json", "create", "-bundle=/b", "id");
+        CONFIG_IS("/b/config.json", "create", "--b", "/b", "id");
+        CONFIG_IS("/b/config.json", "create", "--b=/b", "id");
+        CONFIG_IS("/b/config.json", "create", "id", "-b", "/b");
+        CONFIG_IS("/b/config.json", "create", "--pid-file", "-b", "--bundle", "/b", "id");
+        CONFIG_IS("/b/config.json", "create", "--console-socket", "/s", "-b", "/b", "--preserve-fds", "3", "id");
+        CONFIG_IS("/b/config.json", "create", "-b", "/a", "--bundle", "/b", "id");
+        CONFIG_IS("./config.json", "create", "--bundle=", "id");
+        CONFIG_IS("/b/config.json", "-root", "/r", "-log", "/l", "create", "-b", "/b", "id");
+        CONFIG_IS("/b/config.json", "--root=/r", "--criu", "/c", "--rootless", "true", "--debug", "run", "-d",
+                  "-b", "/b", "id");
+        CONFIG_IS("/b/config.json", "--", "create", "--bundle", "/b", "id");
+        CONFIG_IS("/b/config.json", "--runtime-path", "/usr/local/sbin/runc.amd64", "create", "-bundle", "/b", "id");
+        CONFIG_IS(NULL, "create", "id", "--bundle");
+        CONFIG_IS(NULL, "--root");
+        CONFIG_IS(NULL, "-log");
+}
+
+/* crun reads them with argp: --config, attached short values, long-name prefixes. */
+static void test_crun_forms(void)
+{
+        CONFIG_IS("/c.json", "--runtime-path", "crun", "create", "--config", "/c.json", "id");
+        CONFIG_IS("/c.json", "--runtime-path", "crun", "create", "--config=/c.json", "-b", "/b", "id");
+        CONFIG_IS("rel.json", "--runtime-path", "/usr/bin/crun", "create", "-f", "rel.json", "id");
+        CONFIG_IS("/b/config.json", "--runtime-path", "crun", "create", "--config", "config.json", "-b", "/b", "id");
+        CONFIG_IS("/b/config.json", "--runtime-path", "crun", "create", "-b/b", "id");
+        CONFIG_IS("/b/config.json", "--runtime-path", "crun", "create", "--bund", "/b", "id");
+        CONFIG_IS("/b/config.json", "--runtime-path", "crun", "run", "-db", "/b", "id");
+        CONFIG_IS("=/b/config.json", "--runtime-path", "crun", "create", "-b=/b", "id");
+        CONFIG_IS("undle/config.json", "--runtime-path", "crun", "create", "-bundle", "/b", "id");
+        CONFIG_IS("/b/config.json", "--runtime-path", "crun", "--root", "/r", "--log-level", "debug",
+                  "--cgroup-manager", "systemd", "--systemd-cgroup", "create", "--bundle=/b", "id");
+        CONFIG_IS(NULL, "--runtime-path", "crun", "create", "--c", "x", "id");
+        CONFIG_IS(NULL, "--runtime-path", "crun", "create", "id", "--config");
+}
+
+/* Another runtime: what runc and crun read alike is taken, the rest refused. */
+static void test_unknown_runtime(void)
+{
+        CONFIG_IS("/b/config.json", "--runtime-path", "youki", "create", "--bundle", "/b", "id");
+        CONFIG_IS("/b/config.json", "--runtime-path", "youki", "--root", "/r", "create", "-b", "/b", "id");
+        CONFIG_IS(NULL, "--runtime-path", "youki", "create", "-bundle", "/b", "id");
+        CONFIG_IS(NULL, "--runtime-path", "youki", "create", "-b=/b", "id");
+        CONFIG_IS(NULL, "--runtime-path", "youki", "-root", "/r", "create", "id");
 }
 
 static void test_bundle_forms(void)
@@ -33,7 +103,7 @@ static void test_bundle_forms(void)
         PARSE(&w, "create", "-b", "/b", "id");
         is_str(w.bundle, "/b", "create -b DIR");
         PARSE(&w, "create", "-b=/b", "id");
-        is_str(w.bundle, "/b", "create -b=DIR");
+        is_str(w.bundle, "/b", "create -b=DIR (runc)");
         PARSE(&w, "create", "id", "--bundle", "/b");
         is_str(w.bundle, "/b", "the bundle after the id");
         PARSE(&w, "create", "id");
@@ -131,6 +201,9 @@ int main(void)
         json_seed();
         test_bundle_forms();
         test_pass_through();
+        test_runc_forms();
+        test_crun_forms();
+        test_unknown_runtime();
         test_wrapper_flags();
         test_injection();
         test_hook_config();
