@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "json.h"
 
+#include <stdlib.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -30,6 +32,25 @@ int json_parse_strict(const char *buf, size_t len, const char *what, json_t **ou
         }
         *out = j;
         return 0;
+}
+
+int json_parse_kept(const char *buf, size_t len, const char *what, const struct jscan_keep *keep, json_t **out,
+                    struct error *e)
+{
+        _cleanup_free_ char *kept = NULL;
+        size_t kept_len;
+        json_t *j;
+
+        if (len > 0 && jscan_filter(buf, len, keep, &kept, &kept_len)) {
+                j = json_loadb(kept, kept_len, JSON_REJECT_DUPLICATES, NULL);
+                if (json_is_object(j)) {
+                        *out = j;
+                        return 0;
+                }
+                json_decref(j);
+        }
+        /* Not for certain valid, or a duplicate among what was kept: jansson says where. */
+        return json_parse_strict(buf, len, what, out, e);
 }
 
 static int json_get_typed(json_t *obj, const char *key, const char *what, const char *path,
