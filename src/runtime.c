@@ -116,21 +116,19 @@ static char *path_dirname(const char *path)
  * same mode and owner, fsynced, renamed over it. A reader (or a crash) sees the old
  * file or the new one, never a mix.
  */
-static int write_config_atomically(const char *path, const struct stat *st, json_t *config, struct error *e)
+static int write_config_atomically(const char *path, const struct stat *st, const char *text, size_t len,
+                                   struct error *e)
 {
         _cleanup_free_ char *dir = path_dirname(path);
         _cleanup_free_ char *tmp = path_join(dir, ".config.json.XXXXXX");
-        _cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
         _cleanup_close_ int fd = -1, dirfd = -1;
         int r;
 
-        if (!text)
-                return error_set(e, -ENOMEM, "%s: cannot serialise", path);
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
                 return error_setsys(e, -errno, "cannot create a temporary file in %s", dir);
         if (fchmod(fd, st->st_mode & 07777) < 0 || fchown(fd, st->st_uid, st->st_gid) < 0 ||
-            (r = write_all(fd, text, strlen(text))) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
+            (r = write_all(fd, text, len)) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
                 r = -errno;
                 unlink(tmp);
                 return error_setsys(e, r, "cannot rewrite %s", path);
@@ -145,11 +143,10 @@ static int write_config_atomically(const char *path, const struct stat *st, json
 static int rewrite_config(const struct wrapper *w, struct error *e)
 {
         _cleanup_free_ char *path = wrapper_config_path(w);
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_json_ json_t *config = NULL, *hooks = NULL;
-        bool changed = false;
+        _cleanup_free_ char *buf = NULL, *text = NULL;
+        _cleanup_json_ json_t *hooks = NULL;
+        size_t len = 0, text_len = 0;
         struct stat st;
-        size_t len = 0;
         int r;
 
         if (w->hook_config_path)
@@ -159,12 +156,11 @@ static int rewrite_config(const struct wrapper *w, struct error *e)
         if (r < 0)
                 return r;
         if ((r = read_regular_file(path, CONFIG_MAX_BYTES, &buf, &len, &st, e)) < 0 ||
-            (r = json_parse_strict(buf, len, path, &config, e)) < 0 ||
-            (r = wrapper_inject_hooks(config, hooks, path, &changed, e)) < 0)
+            (r = wrapper_splice_hooks(buf, len, hooks, path, &text, &text_len, e)) < 0)
                 return r;
-        if (!changed)
+        if (!text)
                 return 0;       /* idempotent: the hooks are there already */
-        return write_config_atomically(path, &st, config, e);
+        return write_config_atomically(path, &st, text, text_len, e);
 }
 
 static bool is_executable_file(const char *path)

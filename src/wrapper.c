@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* The pure part of oci-mountplan-runtime: argument handling and hook injection. */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "wrapper.h"
 
 static const char *const oci_stages[] = {
@@ -453,3 +455,170 @@ int wrapper_inject_hooks(json_t *config, json_t *hooks, const char *what, bool *
         return 0;
 }
 
+
+/* Text to insert into config.json before buf[pos]. */
+struct insertion {
+        size_t pos;
+        char *text;
+};
+
+/* At most one per stage (OCI has six) and one for a new hooks object. */
+struct splice {
+        struct insertion v[ELEMENTSOF(oci_stages) + 1];
+        size_t n;
+};
+
+static void splice_add(struct splice *sp, size_t pos, char *text)
+{
+        sp->v[sp->n++] = (struct insertion){ pos, text };
+}
+
+static char *dump_compact(json_t *j)
+{
+        char *s = json_dumps(j, JSON_COMPACT);
+
+        if (!s)
+                abort();        /* out of memory, as xmalloc() does */
+        return s;
+}
+
+/* "{hook},{hook}" for the hooks from have[from] on, with a leading comma if comma. */
+static char *joined_hooks(json_t *have, size_t from, bool comma)
+{
+        char *out = xstrdup("");
+
+        for (size_t i = from; i < json_array_size(have); i++) {
+                _cleanup_free_ char *h = dump_compact(json_array_get(have, i)), *prev = out;
+
+                out = xasprintf("%s%s%s", prev, comma || i > from ? "," : "", h);
+        }
+        return out;
+}
+
+/*
+ * The insertions for a config.json the scanner found valid. The hooks object's
+ * text alone goes through wrapper_inject_hooks(), so the decisions and errors are
+ * the same as on the whole document; what it appended goes in before the closing
+ * bracket of that stage's array, of the hooks object (a new stage) or of the
+ * document (a new hooks object).
+ */
+static int plan_splice(const char *buf, size_t len, struct jscan_span doc, json_t *hooks, const char *what,
+                       struct splice *sp, struct error *e)
+{
+        _cleanup_json_ json_t *config = json_object();
+        struct jscan_span hs = { 0 }, as;
+        bool has_hooks = jscan_member(buf, len, doc.start, "hooks", &hs), changed = false, hooks_empty;
+        size_t before[ELEMENTSOF(oci_stages)] = { 0 }, i = 0;
+        json_t *target, *list;
+        const char *stage;
+        int r;
+
+        if (has_hooks) {
+                json_t *old = json_loadb(buf + hs.start, hs.end - hs.start, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES,
+                                         NULL);
+
+                if (!old)
+                        return error_set(e, -EINVAL, "%s: cannot read its hooks", what);
+                json_object_set_new(config, "hooks", old);
+        }
+        /* hooks holds known stages only (wrapper_parse_hook_config, wrapper_default_hooks). */
+        json_object_foreach(hooks, stage, list)
+                if (i < ELEMENTSOF(before))
+                        before[i++] = json_array_size(json_object_get(json_object_get(config, "hooks"), stage));
+        if ((r = wrapper_inject_hooks(config, hooks, what, &changed, e)) < 0 || !changed)
+                return r;
+        target = json_object_get(config, "hooks");
+        if (!has_hooks) {
+                _cleanup_free_ char *text = dump_compact(target);
+
+                splice_add(sp, doc.end - 1,
+                           xasprintf("%s\"hooks\":%s", jscan_is_empty(buf, len, doc.start) ? "" : ",", text));
+                return 0;
+        }
+        hooks_empty = jscan_is_empty(buf, len, hs.start);
+        i = 0;
+        json_object_foreach(hooks, stage, list) {
+                json_t *have = json_object_get(target, stage);
+                size_t from = i < ELEMENTSOF(before) ? before[i] : 0;
+
+                i++;
+                if (json_array_size(have) == from)
+                        continue;
+                if (jscan_member(buf, len, hs.start, stage, &as)) {
+                        splice_add(sp, as.end - 1, joined_hooks(have, from, !jscan_is_empty(buf, len, as.start)));
+                } else {
+                        _cleanup_free_ char *text = joined_hooks(have, 0, false);
+
+                        splice_add(sp, hs.end - 1, xasprintf("%s\"%s\":[%s]", hooks_empty ? "" : ",", stage, text));
+                        hooks_empty = false;
+                }
+        }
+        return 0;
+}
+
+/* buf with the insertions made, in the order of their positions (stable for equal ones). */
+static char *apply_splice(const char *buf, size_t len, struct splice *sp, size_t *out_len)
+{
+        size_t total = len, at = 0, o = 0;
+        char *out;
+
+        for (size_t i = 1; i < sp->n; i++)
+                for (size_t j = i; j > 0 && sp->v[j - 1].pos > sp->v[j].pos; j--) {
+                        struct insertion t = sp->v[j];
+
+                        sp->v[j] = sp->v[j - 1];
+                        sp->v[j - 1] = t;
+                }
+        for (size_t i = 0; i < sp->n; i++)
+                total += strlen(sp->v[i].text);
+        out = xmalloc(total + 1);
+        for (size_t i = 0; i < sp->n; i++) {
+                size_t n = strlen(sp->v[i].text);
+
+                memcpy(out + o, buf + at, sp->v[i].pos - at);
+                o += sp->v[i].pos - at;
+                at = sp->v[i].pos;
+                memcpy(out + o, sp->v[i].text, n);
+                o += n;
+        }
+        memcpy(out + o, buf + at, len - at);
+        o += len - at;
+        out[o] = '\0';
+        *out_len = o;
+        return out;
+}
+
+/* Where the scanner is not sure: the whole document through jansson and out again, as before. */
+static int inject_reserialised(const char *buf, size_t len, json_t *hooks, const char *what, char **out,
+                               size_t *out_len, struct error *e)
+{
+        _cleanup_json_ json_t *config = NULL;
+        bool changed = false;
+        int r;
+
+        if ((r = json_parse_strict(buf, len, what, &config, e)) < 0 ||
+            (r = wrapper_inject_hooks(config, hooks, what, &changed, e)) < 0 || !changed)
+                return r;
+        *out = dump_compact(config);
+        *out_len = strlen(*out);
+        return 0;
+}
+
+int wrapper_splice_hooks(const char *buf, size_t len, json_t *hooks, const char *what, char **out, size_t *out_len,
+                         struct error *e)
+{
+        struct splice sp = { .n = 0 };
+        struct jscan_span doc;
+        int r;
+
+        *out = NULL;
+        *out_len = 0;
+        if (!jscan_valid_object(buf, len, &doc))
+                return inject_reserialised(buf, len, hooks, what, out, out_len, e);
+        r = plan_splice(buf, len, doc, hooks, what, &sp, e);
+        if (r == 0 && sp.n > 0)
+                *out = apply_splice(buf, len, &sp, out_len);
+        for (size_t i = 0; i < sp.n; i++)
+                free(sp.v[i].text);
+        return r;
+}

@@ -57,3 +57,14 @@ int wrapper_parse_hook_config(const char *buf, size_t len, const char *path, jso
 
 /* Adds each hook not already there (same path and args); *changed says whether config changed. */
 int wrapper_inject_hooks(json_t *config, json_t *hooks, const char *what, bool *changed, struct error *e);
+
+/*
+ * config.json's text with the hooks not there yet added: spliced into the text
+ * (before the closing bracket of the stage's array, of "hooks" or of the
+ * document), every other byte as it was. Where the scanner is not sure of the text
+ * (see jscan.h) the whole document is parsed, injected into and written out again
+ * instead. The errors are those of json_parse_strict() and wrapper_inject_hooks().
+ * *out (malloc'd, *out_len bytes) is NULL when nothing needs to change.
+ */
+int wrapper_splice_hooks(const char *buf, size_t len, json_t *hooks, const char *what, char **out, size_t *out_len,
+                         struct error *e);

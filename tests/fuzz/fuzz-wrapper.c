@@ -42,6 +42,34 @@ static void check_args(struct wrapper *w, char **argv, int argc)
                 abort();
 }
 
+/*
+ * Splicing into the text: the same errors as parsing and injecting into the tree,
+ * a change exactly when that changes something, the same document read back,
+ * and nothing more to add the second time.
+ */
+static void check_splice(const char *text, size_t len, json_t *hooks, int r, const struct error *e, bool changed,
+                         json_t *injected)
+{
+        _cleanup_free_ char *out = NULL, *again = NULL;
+        _cleanup_json_ json_t *back = NULL;
+        struct error e2 = { 0 };
+        size_t out_len, again_len;
+
+        if (wrapper_splice_hooks(text, len, hooks, "config.json", &out, &out_len, &e2) != r ||
+            strcmp(e->msg, e2.msg) != 0)
+                abort();
+        if (r < 0)
+                return;
+        if (!out != !changed)
+                abort();
+        if (!out)
+                return;
+        if (json_parse_strict(out, out_len, "spliced", &back, &e2) < 0 || !json_equal(back, injected))
+                abort();
+        if (wrapper_splice_hooks(out, out_len, hooks, "config.json", &again, &again_len, &e2) < 0 || again)
+                abort();
+}
+
 /* Injects twice: the second time must change nothing; the result must survive a dump and reload. */
 static void check_injection(const char *config_text, size_t config_len, json_t *hooks)
 {
@@ -49,11 +77,14 @@ static void check_injection(const char *config_text, size_t config_len, json_t *
         _cleanup_free_ char *dumped = NULL;
         struct error e = { 0 };
         bool changed = false;
+        int r;
 
-        if (json_parse_strict(config_text, config_len, "config.json", &config, &e) < 0)
+        if ((r = json_parse_strict(config_text, config_len, "config.json", &config, &e)) < 0 ||
+            (r = wrapper_inject_hooks(config, hooks, "config.json", &changed, &e)) < 0) {
+                check_splice(config_text, config_len, hooks, r, &e, false, NULL);
                 return;
-        if (wrapper_inject_hooks(config, hooks, "config.json", &changed, &e) < 0)
-                return;
+        }
+        check_splice(config_text, config_len, hooks, 0, &e, changed, config);
         changed = false;
         if (wrapper_inject_hooks(config, hooks, "config.json", &changed, &e) < 0 || changed)
                 abort();

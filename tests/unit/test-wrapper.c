@@ -174,6 +174,70 @@ static void test_injection(void)
         json_decref(bad);
 }
 
+/*
+ * Splices the default hook into text: the result must read back as what parsing,
+ * injecting and re-serialising gave, and (inserted true) differ from text by one
+ * contiguous insertion, every other byte as it was.
+ */
+static void splice_case(const char *text, bool inserted, const char *name)
+{
+        struct wrapper w;
+        struct error e = { 0 };
+        json_t *hooks, *old = NULL, *back = NULL;
+        char *out = NULL;
+        size_t len = strlen(text), out_len = 0, p = 0;
+        bool changed = false, same = false, one_insertion = true;
+
+        PARSE(&w, "create", "id");
+        hooks = wrapper_default_hooks(&w);
+        if (json_parse_strict(text, len, "c", &old, &e) == 0 && wrapper_inject_hooks(old, hooks, "c", &changed, &e) == 0 &&
+            wrapper_splice_hooks(text, len, hooks, "c", &out, &out_len, &e) == 0 && out &&
+            json_parse_strict(out, out_len, "out", &back, &e) == 0)
+                same = json_equal(old, back);
+        if (out && inserted) {
+                while (p < len && out[p] == text[p])
+                        p++;
+                one_insertion = out_len > len && memcmp(out + p + (out_len - len), text + p, len - p) == 0;
+        }
+        ok(same && changed && one_insertion, "%s: %s", name, out ? out : e.msg);
+        free(out);
+        json_decref(hooks);
+        json_decref(old);
+        json_decref(back);
+}
+
+static void test_splice(void)
+{
+        static const char present[] = "{\"hooks\": {\"createContainer\": [{\"path\": \"" BINDIR "/oci-mountplan\", "
+                                      "\"args\": [\"oci-mountplan\"]}]}}";
+        static const char not_sure[] = "{\"x\\u0061\": 1}";
+        struct wrapper w;
+        struct error e = { 0 };
+        json_t *hooks;
+        char *out = NULL;
+        size_t n;
+
+        splice_case("{\n  \"ociVersion\": \"1.0.2\",\n  \"x\": [1.50, \"\\u00e9\\n\", {}]\n}\n", true,
+                    "no hooks: a hooks object before the last brace");
+        splice_case("{}", true, "an empty document");
+        splice_case("{\"hooks\": {\"poststop\": [{\"path\": \"/bin/true\"}]}, \"z\": 0}", true, "a new stage");
+        splice_case("{\"hooks\": {}}", true, "an empty hooks object");
+        splice_case("{\"hooks\": {\"createContainer\": [ ]}}", true, "an empty createContainer array");
+        splice_case("{\"hooks\": {\"createContainer\": [{\"path\": \"/other\"}]}}", true, "after another hook");
+        splice_case(not_sure, false, "an escaped key: re-serialised, same document");
+        PARSE(&w, "create", "id");
+        hooks = wrapper_default_hooks(&w);
+        ok(wrapper_splice_hooks(present, strlen(present), hooks, "c", &out, &n, &e) == 0 && !out,
+           "the hook there already: nothing to write");
+#define SPLICE(text) wrapper_splice_hooks(text, strlen(text), hooks, "c", &out, &n, &e)
+        ok(SPLICE("{\"hooks\": []}") < 0 && strcmp(e.msg, "c: hooks must be an object") == 0, "%s", e.msg);
+        ok(SPLICE("{\"hooks\": {\"createContainer\": {}}}") < 0 &&
+                   strcmp(e.msg, "c: hooks.createContainer must be an array") == 0, "%s", e.msg);
+        ok(SPLICE("{\"a\": 1,}") < 0 && strncmp(e.msg, "c:1:", 4) == 0, "invalid JSON: jansson's message: %s", e.msg);
+#undef SPLICE
+        json_decref(hooks);
+}
+
 static void test_hook_config(void)
 {
         static const char good[] = "{\"hooks\": {\"prestart\": [{\"path\": \"/h\", \"args\": [\"h\"], \"timeout\": 5}]}}";
@@ -207,5 +271,6 @@ int main(void)
         test_wrapper_flags();
         test_injection();
         test_hook_config();
+        test_splice();
         return tap_done();
 }
