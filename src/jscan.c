@@ -21,8 +21,11 @@ struct scanner {
         const unsigned char *p;
         size_t len, pos;
         int depth;
-        char *out;              /* filtering: the kept text so far, else NULL */
-        size_t out_len;
+};
+
+/* Bytes that stand for themselves inside a string: printable ASCII but '"' and '\\'. */
+static const bool plain[256] = {
+        [0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,
 };
 
 static bool at(const struct scanner *s, char c)
@@ -39,12 +42,6 @@ static void skip_ws(struct scanner *s)
                         break;
                 s->pos++;
         }
-}
-
-static void emit(struct scanner *s, const void *text, size_t n)
-{
-        memcpy(s->out + s->out_len, text, n);
-        s->out_len += n;
 }
 
 /* The length of the UTF-8 sequence at p (0 if invalid), by jansson's utf8_check_first/full. */
@@ -112,16 +109,23 @@ static bool scan_string(struct scanner *s, bool *escaped)
 
         *escaped = false;
         while (i < s->len) {
-                unsigned char c = p[i];
+                unsigned char c;
                 size_t n;
 
+                while (i + 4 <= s->len && plain[p[i]] && plain[p[i + 1]] && plain[p[i + 2]] && plain[p[i + 3]])
+                        i += 4;
+                while (i < s->len && plain[p[i]])
+                        i++;
+                if (i >= s->len)
+                        break;
+                c = p[i];
                 if (c == '"') {
                         s->pos = i + 1;
                         return true;
                 }
-                if (c < 0x20)
-                        return false;
-                if (c < 0x80 && c != '\\') {
+                if (c < 0x20 || c == 0x7f) {
+                        if (c < 0x20)
+                                return false;
                         i++;
                         continue;
                 }
@@ -190,9 +194,14 @@ static bool scan_literal(struct scanner *s, const char *word)
         return true;
 }
 
-static bool scan_object(struct scanner *s, const struct jscan_keep *keep);
+/*
+ * Scanning and building are one pass: a function given a json_t to fill (obj,
+ * arr) also builds, the others only check. keep: build only these members of an
+ * object (or of each object in an array); NULL with a json_t: build everything.
+ */
+static bool scan_object(struct scanner *s, const struct jscan_keep *keep, json_t *obj);
 
-static bool scan_array(struct scanner *s, const struct jscan_keep *keep);
+static bool scan_array(struct scanner *s, const struct jscan_keep *keep, json_t *arr);
 
 static bool scan_value(struct scanner *s)
 {
@@ -202,9 +211,9 @@ static bool scan_value(struct scanner *s)
                 return false;
         switch (s->p[s->pos]) {
         case '{':
-                return scan_object(s, NULL);
+                return scan_object(s, NULL, NULL);
         case '[':
-                return scan_array(s, NULL);
+                return scan_array(s, NULL, NULL);
         case '"':
                 return scan_string(s, &escaped);
         case 't':
@@ -218,54 +227,145 @@ static bool scan_value(struct scanner *s)
         }
 }
 
-/* A kept value: an object filtered by keep, any other value as written. */
-static bool scan_kept(struct scanner *s, const struct jscan_keep *keep)
+/* Appends code point cp as UTF-8. */
+static size_t put_utf8(char *o, uint32_t cp)
 {
-        size_t start = s->pos;
-
-        if (keep && at(s, '{'))
-                return scan_object(s, keep);
-        if (keep && at(s, '['))
-                return scan_array(s, keep);
-        if (!scan_value(s))
-                return false;
-        emit(s, s->p + start, s->pos - start);
-        return true;
+        if (cp < 0x80) {
+                o[0] = (char)cp;
+                return 1;
+        }
+        if (cp < 0x800) {
+                o[0] = (char)(0xC0 | (cp >> 6));
+                o[1] = (char)(0x80 | (cp & 0x3F));
+                return 2;
+        }
+        if (cp < 0x10000) {
+                o[0] = (char)(0xE0 | (cp >> 12));
+                o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+                o[2] = (char)(0x80 | (cp & 0x3F));
+                return 3;
+        }
+        o[0] = (char)(0xF0 | (cp >> 18));
+        o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        o[3] = (char)(0x80 | (cp & 0x3F));
+        return 4;
 }
 
-/* An array at s->pos; with keep (only when filtering), each element is kept by scan_kept(). */
-static bool scan_array(struct scanner *s, const struct jscan_keep *keep)
+/* The text of a checked string with escapes, decoded as jansson decodes it. */
+static json_t *unescaped_string(const unsigned char *p, size_t n)
+{
+        _cleanup_free_ char *buf = xmalloc(n + 1);
+        size_t o = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                uint32_t cp, lo;
+
+                if (p[i] != '\\') {
+                        buf[o++] = (char)p[i];
+                        continue;
+                }
+                switch (p[++i]) {
+                case 'b': buf[o++] = '\b'; break;
+                case 'f': buf[o++] = '\f'; break;
+                case 'n': buf[o++] = '\n'; break;
+                case 'r': buf[o++] = '\r'; break;
+                case 't': buf[o++] = '\t'; break;
+                case 'u':
+                        hex4(p + i + 1, p + n, &cp);
+                        i += 4;
+                        if (cp >= 0xD800 && cp <= 0xDBFF) {
+                                hex4(p + i + 3, p + n, &lo);
+                                i += 6;
+                                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                        }
+                        o += put_utf8(buf + o, cp);
+                        break;
+                default:        /* '"', '\\', '/' */
+                        buf[o++] = (char)p[i];
+                        break;
+                }
+        }
+        return json_stringn_nocheck(buf, o);
+}
+
+/* A number's value as jansson makes it: json_integer (strtoll) or json_real (strtod). */
+static json_t *number_value(const unsigned char *p, size_t n)
+{
+        char text[320];         /* scan_number() allows 300 digits */
+
+        memcpy(text, p, n);
+        text[n] = '\0';
+        if (memchr(text, '.', n))
+                return json_real(strtod(text, NULL));
+        return json_integer((json_int_t)strtoll(text, NULL, 10));
+}
+
+/* Checks the value at s->pos and builds it (keep: see above); NULL if refused. */
+static json_t *build_value(struct scanner *s, const struct jscan_keep *keep)
+{
+        size_t start = s->pos;
+        bool escaped;
+        json_t *j;
+
+        if (s->pos >= s->len)
+                return NULL;
+        switch (s->p[s->pos]) {
+        case '{':
+        case '[':
+                j = s->p[s->pos] == '{' ? json_object() : json_array();
+                if (!(s->p[s->pos] == '{' ? scan_object(s, keep, j) : scan_array(s, keep, j))) {
+                        json_decref(j);
+                        return NULL;
+                }
+                return j;
+        case '"':
+                if (!scan_string(s, &escaped))
+                        return NULL;
+                if (escaped)
+                        return unescaped_string(s->p + start + 1, s->pos - start - 2);
+                return json_stringn_nocheck((const char *)s->p + start + 1, s->pos - start - 2);
+        case 't':
+                return scan_literal(s, "true") ? json_true() : NULL;
+        case 'f':
+                return scan_literal(s, "false") ? json_false() : NULL;
+        case 'n':
+                return scan_literal(s, "null") ? json_null() : NULL;
+        default:
+                return scan_number(s) ? number_value(s->p + start, s->pos - start) : NULL;
+        }
+}
+
+static bool scan_array(struct scanner *s, const struct jscan_keep *keep, json_t *arr)
 {
         if (++s->depth > JSCAN_MAX_DEPTH)
                 return false;
-        if (keep)
-                emit(s, "[", 1);
         s->pos++;
         skip_ws(s);
         if (at(s, ']')) {
                 s->pos++;
                 s->depth--;
-                if (keep)
-                        emit(s, "]", 1);
                 return true;
         }
         for (;;) {
-                if (!(keep ? scan_kept(s, keep) : scan_value(s)))
+                if (arr) {
+                        json_t *v = build_value(s, keep);
+
+                        if (!v || json_array_append_new(arr, v) < 0)
+                                return false;
+                } else if (!scan_value(s)) {
                         return false;
+                }
                 skip_ws(s);
                 if (at(s, ']'))
                         break;
                 if (!at(s, ','))
                         return false;
-                if (keep)
-                        emit(s, ",", 1);
                 s->pos++;
                 skip_ws(s);
         }
         s->pos++;
         s->depth--;
-        if (keep)
-                emit(s, "]", 1);
         return true;
 }
 
@@ -277,26 +377,31 @@ static const struct jscan_keep *find_keep(const struct jscan_keep *keep, const u
         return NULL;
 }
 
-/*
- * An object at s->pos. With keep (only when filtering), the kept members are
- * copied to s->out: a value with a members table by scan_kept(), any other value
- * as written.
- */
-static bool scan_object(struct scanner *s, const struct jscan_keep *keep)
+/* One member's value: built into obj if it is kept, else only checked. */
+static bool scan_member(struct scanner *s, const struct jscan_keep *keep, json_t *obj, struct jscan_span key)
+{
+        const unsigned char *name = s->p + key.start + 1;
+        size_t n = key.end - key.start - 2;
+        const struct jscan_keep *k = NULL;
+        json_t *v;
+
+        if (!obj || (keep && !(k = find_keep(keep, name, n))))
+                return scan_value(s);
+        v = build_value(s, k ? k->members : NULL);
+        return v && json_object_setn_new_nocheck(obj, (const char *)name, n, v) == 0;
+}
+
+static bool scan_object(struct scanner *s, const struct jscan_keep *keep, json_t *obj)
 {
         struct jscan_span keys[JSCAN_MAX_KEYS];
         size_t n_keys = 0;
-        bool first = true;
 
         if (++s->depth > JSCAN_MAX_DEPTH)
                 return false;
-        if (keep)
-                emit(s, "{", 1);
         s->pos++;
         skip_ws(s);
         if (!at(s, '}')) {
                 for (;;) {
-                        const struct jscan_keep *k;
                         size_t kstart = s->pos;
                         bool escaped;
 
@@ -308,19 +413,12 @@ static bool scan_object(struct scanner *s, const struct jscan_keep *keep)
                                     memcmp(s->p + keys[i].start, s->p + kstart, s->pos - kstart) == 0)
                                         return false;
                         keys[n_keys++] = (struct jscan_span){ kstart, s->pos };
-                        k = keep ? find_keep(keep, s->p + kstart + 1, s->pos - kstart - 2) : NULL;
                         skip_ws(s);
                         if (!at(s, ':'))
                                 return false;
                         s->pos++;
                         skip_ws(s);
-                        if (k) {
-                                if (!first)
-                                        emit(s, ",", 1);
-                                first = false;
-                                emit(s, s->p + kstart, s->pos - kstart);        /* "key": and whitespace */
-                        }
-                        if (!(k ? scan_kept(s, k->members) : scan_value(s)))
+                        if (!scan_member(s, keep, obj, keys[n_keys - 1]))
                                 return false;
                         skip_ws(s);
                         if (at(s, '}'))
@@ -333,22 +431,20 @@ static bool scan_object(struct scanner *s, const struct jscan_keep *keep)
         }
         s->pos++;
         s->depth--;
-        if (keep)
-                emit(s, "}", 1);
         return true;
 }
 
 /* The top object, with nothing but whitespace around it. */
-static bool scan_document(struct scanner *s, const struct jscan_keep *keep, struct jscan_span *obj)
+static bool scan_document(struct scanner *s, const struct jscan_keep *keep, json_t *obj, struct jscan_span *span)
 {
         size_t start;
 
         skip_ws(s);
         start = s->pos;
-        if (!at(s, '{') || !scan_object(s, keep))
+        if (!at(s, '{') || !scan_object(s, keep, obj))
                 return false;
-        if (obj)
-                *obj = (struct jscan_span){ start, s->pos };
+        if (span)
+                *span = (struct jscan_span){ start, s->pos };
         skip_ws(s);
         return s->pos == s->len;
 }
@@ -357,23 +453,47 @@ bool jscan_valid_object(const char *buf, size_t len, struct jscan_span *obj)
 {
         struct scanner s = { .p = (const unsigned char *)buf, .len = len };
 
-        return scan_document(&s, NULL, obj);
+        return scan_document(&s, NULL, NULL, obj);
 }
 
-bool jscan_filter(const char *buf, size_t len, const struct jscan_keep *keep, char **out, size_t *out_len)
+json_t *jscan_extract(const char *buf, size_t len, const struct jscan_keep *keep)
 {
         static const struct jscan_keep none[] = { { NULL, NULL } };
-        /* Each byte out is a distinct byte in, plus "{}" for an empty keep. */
-        struct scanner s = { .p = (const unsigned char *)buf, .len = len, .out = xmalloc(len + 3) };
+        struct scanner s = { .p = (const unsigned char *)buf, .len = len };
+        json_t *obj = json_object();
 
-        if (!scan_document(&s, keep ? keep : none, NULL)) {
-                free(s.out);
-                return false;
+        if (!scan_document(&s, keep ? keep : none, obj, NULL)) {
+                json_decref(obj);
+                return NULL;
         }
-        s.out[s.out_len] = '\0';
-        *out = s.out;
-        *out_len = s.out_len;
-        return true;
+        return obj;
+}
+
+/*
+ * Skips the value at s->pos in a text already checked: strings and brackets only,
+ * several times faster than checking again.
+ */
+static void skip_checked(struct scanner *s)
+{
+        int depth = 0;
+
+        do {
+                unsigned char c = s->p[s->pos++];
+
+                if (c == '"') {
+                        while (s->p[s->pos] != '"')
+                                s->pos += s->p[s->pos] == '\\' ? 2 : 1;
+                        s->pos++;
+                } else if (c == '{' || c == '[') {
+                        depth++;
+                } else if (c == '}' || c == ']') {
+                        depth--;
+                } else if (depth == 0) {
+                        /* a number or a literal: up to the next delimiter */
+                        while (s->pos < s->len && !strchr(",}] \t\r\n", s->p[s->pos]))
+                                s->pos++;
+                }
+        } while (depth > 0);
 }
 
 bool jscan_member(const char *buf, size_t len, size_t obj, const char *key, struct jscan_span *value)
@@ -384,17 +504,15 @@ bool jscan_member(const char *buf, size_t len, size_t obj, const char *key, stru
         skip_ws(&s);
         while (at(&s, '"')) {
                 size_t kstart = s.pos;
-                bool escaped, match;
+                bool match;
 
-                if (!scan_string(&s, &escaped))
-                        return false;
+                skip_checked(&s);
                 match = s.pos - kstart == n + 2 && memcmp(buf + kstart + 1, key, n) == 0;
                 skip_ws(&s);
                 s.pos++;                /* ':' */
                 skip_ws(&s);
                 value->start = s.pos;
-                if (!scan_value(&s))
-                        return false;
+                skip_checked(&s);
                 value->end = s.pos;
                 if (match)
                         return true;

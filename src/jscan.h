@@ -6,7 +6,7 @@
  * hook never reads (Docker's seccomp profile alone is three quarters of it);
  * building them into a jansson tree and freeing it again was most of the hook's
  * work. The scanner checks the whole text and copies out only the members asked
- * for, which jansson then parses; the wrapper uses it to find where to splice its
+ * for, built as jansson values; the wrapper uses it to find where to splice its
  * hook into config.json's text.
  *
  * It never accepts what jansson (json_loadb with JSON_REJECT_DUPLICATES) refuses.
@@ -17,6 +17,7 @@
  * messages (file:line:column) are the ones users see.
  */
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -44,11 +45,11 @@ struct jscan_span {
 bool jscan_valid_object(const char *buf, size_t len, struct jscan_span *obj);
 
 /*
- * The same check and, when it passes, *out (malloc'd, NUL-terminated, *out_len
- * bytes) is the object with only the kept members, in their order, as
- * {"key":value,...} with each kept key and value as written.
+ * The same check and, when it passes, the kept members as a jansson object, in
+ * their order, with the values json_loadb() would give them; NULL when the check
+ * fails. Only what is kept is ever built.
  */
-bool jscan_filter(const char *buf, size_t len, const struct jscan_keep *keep, char **out, size_t *out_len);
+json_t *jscan_extract(const char *buf, size_t len, const struct jscan_keep *keep);
 
 /*
  * In a text jscan_valid_object() accepted: the value of member key (written

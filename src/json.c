@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "json.h"
 
-#include <stdlib.h>
-
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
@@ -37,19 +35,13 @@ int json_parse_strict(const char *buf, size_t len, const char *what, json_t **ou
 int json_parse_kept(const char *buf, size_t len, const char *what, const struct jscan_keep *keep, json_t **out,
                     struct error *e)
 {
-        _cleanup_free_ char *kept = NULL;
-        size_t kept_len;
-        json_t *j;
+        json_t *j = len > 0 ? jscan_extract(buf, len, keep) : NULL;
 
-        if (len > 0 && jscan_filter(buf, len, keep, &kept, &kept_len)) {
-                j = json_loadb(kept, kept_len, JSON_REJECT_DUPLICATES, NULL);
-                if (json_is_object(j)) {
-                        *out = j;
-                        return 0;
-                }
-                json_decref(j);
+        if (j) {
+                *out = j;
+                return 0;
         }
-        /* Not for certain valid, or a duplicate among what was kept: jansson says where. */
+        /* Not for certain valid: jansson says where and why. */
         return json_parse_strict(buf, len, what, out, e);
 }
 
