@@ -31,7 +31,8 @@ printf 'int main(void) { return 0; }\n' | cc -static -x c - -o "$B/rootfs/sbin/i
 runc spec --bundle "$B" || exit 1
 jq -c '.process.args = ["/sbin/init"] | .process.terminal = false' "$B/config.json" >"$work/pristine.json"
 rm "$B/config.json"
-printf '{"hooks": {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "echo ran >> %s/ran"]}]}}\n' \
+# The hook reads the state first: crun fails a hook that exits before it has written it (EPIPE).
+printf '{"hooks": {"createContainer": [{"path": "/bin/sh", "args": ["sh", "-c", "cat >/dev/null; echo ran >> %s/ran"]}]}}\n' \
         "$work" >"$work/hooks.json"
 
 # try NAME CONFIG -- COMMAND...: with a fresh CONFIG (a path), the hook ran once and CONFIG has it.
