@@ -10,11 +10,11 @@
  * hook into config.json's text.
  *
  * It never accepts what jansson (json_loadb with JSON_REJECT_DUPLICATES) refuses.
- * It is stricter where checking jansson's way would cost (an escaped object key
- * outside the kept members, an integer of more than 18 digits, an exponent, more
- * than JSCAN_MAX_KEYS keys in an object or JSCAN_MAX_DEPTH nesting): then it
- * says "not sure" and the caller parses the whole text with jansson, whose error
- * messages (file:line:column) are the ones users see.
+ * It is stricter where checking jansson's way would cost (an escaped object key,
+ * an integer of more than 18 digits, an exponent, more than JSCAN_MAX_KEYS keys
+ * in an object or JSCAN_MAX_DEPTH nesting): then it says "not sure" and the
+ * caller parses the whole text with jansson, whose error messages
+ * (file:line:column) are the ones users see.
  */
 
 #include <jansson.h>
