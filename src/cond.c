@@ -284,9 +284,13 @@ static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct con
 }
 
 /* Appends one clause to the explanation, marked when it failed. */
-static void explain(FILE *f, bool *first, char *clause, bool held)
+static void explain(struct strbuf *b, bool *first, char *clause, bool held)
 {
-        fprintf(f, "%s%s%s", *first ? "" : "; ", clause, held ? "" : " (failed)");
+        if (!*first)
+                strbuf_puts(b, "; ");
+        strbuf_puts(b, clause);
+        if (!held)
+                strbuf_puts(b, " (failed)");
         *first = false;
         free(clause);
 }
@@ -300,13 +304,9 @@ bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
                 .exec = !in->facts || !in->facts->inspected ? NULL :
                         through_shell ? &in->facts->shell : &in->facts->argv0,
         };
-        char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
+        struct strbuf f = { 0 };
         bool all = true, first = true;
 
-        if (!f)
-                abort();
         for (int k = 0; k < _COND_KIND_MAX; k++) {
                 char *w = NULL;
                 bool held;
@@ -314,26 +314,24 @@ bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
                 if (c->has_pos[k]) {
                         held = eval_pos((enum cond_kind)k, &c->pos[k], in, &seen, &w);
                         all &= held;
-                        explain(f, &first, w, held);
+                        explain(&f, &first, w, held);
                 }
                 if (c->has_neg[k]) {
                         held = eval_neg((enum cond_kind)k, &c->neg[k], in, &seen, &w);
                         all &= held;
-                        explain(f, &first, w, held);
+                        explain(&f, &first, w, held);
                 }
         }
         if (c->root_readonly != COND_BOOL_ANY) {
                 bool held = (c->root_readonly == COND_BOOL_TRUE) == in->root_readonly;
 
                 all &= held;
-                explain(f, &first, xasprintf("root_readonly: root.readonly is %s",
+                explain(&f, &first, xasprintf("root_readonly: root.readonly is %s",
                                              in->root_readonly ? "true" : "false"), held);
         }
         if (first)
-                fputs("no conditions", f);
-        if (fclose(f) != 0 || !text)
-                abort();
-        *why = text;
+                strbuf_puts(&f, "no conditions");
+        *why = strbuf_take(&f);
         return all;
 }
 

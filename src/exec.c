@@ -398,16 +398,17 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
                 return error_set(e, -EFBIG, "%s is larger than %d bytes, refusing to replace it", op->target,
                                  FILE_BACKUP_MAX);
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        /* An empty file (replace = "empty", the machine id) has nothing to back up: truncate on open. */
+        fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC | (st->st_size == 0 ? O_TRUNC : 0));
         if (fd < 0)
                 return -errno;  /* the caller handles EROFS */
         u->old_content = xmalloc((size_t)st->st_size + 1);
-        n = pread(fd, u->old_content, (size_t)st->st_size, 0);
+        n = st->st_size == 0 ? 0 : pread(fd, u->old_content, (size_t)st->st_size, 0);
         u->old_len = n > 0 ? (size_t)n : 0;
         u->old_mode = st->st_mode & 07777;
         u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
         u->file_name = xstrdup(name);
-        if (ftruncate(fd, 0) < 0 || (r = write_all(fd, op->content, op->content_len)) < 0 ||
+        if ((st->st_size > 0 && ftruncate(fd, 0) < 0) || (r = write_all(fd, op->content, op->content_len)) < 0 ||
             fchmod(fd, op->action->mode) < 0)
                 return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);
         return 0;

@@ -39,6 +39,19 @@ int json_parse_strict(const char *buf, size_t len, const char *what, json_t **ou
         return 0;
 }
 
+int json_parse_kept(const char *buf, size_t len, const char *what, const struct jscan_keep *keep, json_t **out,
+                    struct error *e)
+{
+        json_t *j = len > 0 ? jscan_extract(buf, len, keep) : NULL;
+
+        if (j) {
+                *out = j;
+                return 0;
+        }
+        /* Not for certain valid: jansson says where and why. */
+        return json_parse_strict(buf, len, what, out, e);
+}
+
 static int json_get_typed(json_t *obj, const char *key, const char *what, const char *path,
                           json_type type, const char *tname, json_t **out, struct error *e)
 {

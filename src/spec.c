@@ -173,6 +173,32 @@ static int spec_parse_linux(json_t *root, const char *what, struct spec *s, stru
         return 0;
 }
 
+/*
+ * What the functions above read, and all that is handed to jansson: the rest of
+ * config.json (seccomp above all) is only checked to be valid JSON. A member read
+ * here must be added to this table.
+ */
+static const struct jscan_keep process_keep[] = {
+        { "args", NULL }, { "env", NULL }, { "cwd", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep root_keep[] = {
+        { "path", NULL }, { "readonly", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep mount_keep[] = {
+        { "destination", NULL }, { "type", NULL }, { "source", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep namespace_keep[] = {
+        { "type", NULL }, { "path", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep linux_keep[] = {
+        { "cgroupsPath", NULL }, { "namespaces", namespace_keep }, { "uidMappings", NULL }, { "gidMappings", NULL },
+        { "mountLabel", NULL }, { NULL, NULL },
+};
+const struct jscan_keep spec_keep[] = {
+        { "root", root_keep }, { "process", process_keep }, { "hostname", NULL }, { "annotations", NULL },
+        { "mounts", mount_keep }, { "linux", linux_keep }, { NULL, NULL },
+};
+
 int spec_parse(const char *buf, size_t len, const char *what, const char *bundle,
                struct spec *s, struct error *e)
 {
@@ -181,7 +207,7 @@ int spec_parse(const char *buf, size_t len, const char *what, const char *bundle
         int r;
 
         memset(s, 0, sizeof(*s));
-        r = json_parse_strict(buf, len, what, &root, e);
+        r = json_parse_kept(buf, len, what, spec_keep, &root, e);
         if (r < 0)
                 return r;
         if ((r = spec_parse_root(root, what, bundle, s, e)) < 0 ||

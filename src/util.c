@@ -104,9 +104,45 @@ int write_all(int fd, const char *buf, size_t len)
         return 0;
 }
 
+void strbuf_add(struct strbuf *b, const char *s, size_t n)
+{
+        if (b->len + n + 1 > b->cap) {
+                size_t cap = b->cap ? b->cap : 64;
+
+                while (cap < b->len + n + 1)
+                        cap *= 2;
+                b->s = realloc(b->s, cap);
+                if (!b->s)
+                        abort();        /* as xmalloc() */
+                b->cap = cap;
+        }
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = '\0';
+}
+
+void strbuf_puts(struct strbuf *b, const char *s)
+{
+        strbuf_add(b, s, strlen(s));
+}
+
+void strbuf_putc(struct strbuf *b, char c)
+{
+        strbuf_add(b, &c, 1);
+}
+
+char *strbuf_take(struct strbuf *b)
+{
+        char *s = b->s ? b->s : xstrdup("");
+
+        *b = (struct strbuf){ 0 };
+        return s;
+}
+
 int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
 {
-        size_t size = 0, cap = 4096;
+        /* A Docker config.json (~14 KiB) in one read and one more for the end; untouched pages cost nothing. */
+        size_t size = 0, cap = 64 * 1024 - 1;
         _cleanup_free_ char *buf = xmalloc(cap + 1);
 
         for (;;) {

@@ -32,6 +32,21 @@ void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
 char *strv_join(const struct strv *s, const char *sep);
 
+/*
+ * A growable string. open_memstream() would do, but it callocs and zeroes a
+ * buffer of several KiB per use, which showed up in the hook's profile.
+ */
+struct strbuf {
+        char *s;
+        size_t len, cap;
+};
+
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_puts(struct strbuf *b, const char *s);
+void strbuf_putc(struct strbuf *b, char c);
+/* The string built ("" if nothing was added); the caller frees it. */
+char *strbuf_take(struct strbuf *b);
+
 /* Writes all of buf, retrying short writes and EINTR. */
 int write_all(int fd, const char *buf, size_t len);
 

@@ -95,26 +95,22 @@ static int var_parse(const char *p, const struct var_def **def, char *arg, size_
 
 static int vars_walk(const char *tmpl, const struct var_ctx *ctx, char **out, struct error *e)
 {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f = ctx ? open_memstream(&buf, &size) : NULL;
+        struct strbuf b = { 0 }, *f = ctx ? &b : NULL;
         int r = 0;
 
-        if (ctx && !f)
-                return error_setsys(e, -errno, "open_memstream");
         for (const char *p = tmpl; *p; ) {
                 const struct var_def *def = NULL;
                 char arg[256], pidbuf[16];
 
                 if (*p != '$') {
                         if (f)
-                                fputc(*p, f);
+                                strbuf_putc(f, *p);
                         p++;
                         continue;
                 }
                 if (p[1] == '$') {
                         if (f)
-                                fputc('$', f);
+                                strbuf_putc(f, '$');
                         p += 2;
                         continue;
                 }
@@ -126,15 +122,12 @@ static int vars_walk(const char *tmpl, const struct var_ctx *ctx, char **out, st
                 if (r < 0)
                         break;
                 if (f)
-                        fputs(var_value(def, arg, ctx, pidbuf), f);
+                        strbuf_puts(f, var_value(def, arg, ctx, pidbuf));
         }
-        if (f) {
-                fclose(f);
-                if (r < 0)
-                        free(buf);
-                else
-                        *out = buf;
-        }
+        if (f && r < 0)
+                free(b.s);
+        else if (f)
+                *out = strbuf_take(f);
         return r;
 }
 
