@@ -6,6 +6,7 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "json.h"
 #include "spec.h"
@@ -89,8 +90,37 @@ static void test_docker_config(void)
         json_decref(full);
 }
 
+/*
+ * spec_parse reads through the scanner: every member it reads must be in spec_keep,
+ * or it silently sees nothing. One config.json with each of them, each checked.
+ */
+static void test_spec_reads_what_it_keeps(void)
+{
+        static const char cfg[] =
+                "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"/r\", \"readonly\": true},"
+                " \"process\": {\"args\": [\"init\"], \"env\": [\"A=1\"], \"cwd\": \"/w\"},"
+                " \"hostname\": \"h\", \"annotations\": {\"k\": \"v\"},"
+                " \"mounts\": [{\"destination\": \"/run/x\", \"type\": \"bind\", \"source\": \"/s\"}],"
+                " \"linux\": {\"cgroupsPath\": \"/c\", \"namespaces\": [{\"type\": \"cgroup\", \"path\": \"/p\"}]}}";
+        struct error e = { 0 };
+        struct spec s;
+
+        if (!ok(spec_parse(cfg, sizeof(cfg) - 1, "config.json", "/b", &s, &e) == 0, "spec_parse: %s", e.msg))
+                return;
+        ok(s.root_path && strcmp(s.root_path, "/r") == 0 && s.root_readonly, "root.path, root.readonly");
+        ok(s.args.n == 1 && kvlist_get(&s.env, "A") && s.cwd && strcmp(s.cwd, "/w") == 0,
+           "process.args, process.env, process.cwd");
+        ok(strcmp(s.hostname, "h") == 0 && kvlist_get(&s.annotations, "k"), "hostname, annotations");
+        ok(s.n_mounts == 1 && strcmp(s.mounts[0].destination, "/run/x") == 0 && strcmp(s.mounts[0].type, "bind") == 0 &&
+                   strcmp(s.mounts[0].source, "/s") == 0, "mounts[].destination, type, source");
+        ok(s.cgroups_path && strcmp(s.cgroups_path, "/c") == 0 && s.cgroupns_joined,
+           "linux.cgroupsPath, linux.namespaces[].type and path");
+        spec_free(&s);
+}
+
 int main(void)
 {
+        test_spec_reads_what_it_keeps();
         test_values();
         test_stricter();
         test_docker_config();
