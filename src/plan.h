@@ -49,6 +49,7 @@ struct action {
         unsigned mode;            /* mkdir, file, tmpfs root */
         char *content;            /* file: template */
         enum file_replace replace;
+        char *child;              /* cgroup: the delegated child cgroup's name */
 };
 
 struct plan {
