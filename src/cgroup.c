@@ -179,21 +179,7 @@ static int read_cgroup2_line(const char *who, char **out, struct error *e)
         return 0;
 }
 
-/* The hook's parent as /proc names it: getppid() answers in the hook's pid namespace. */
-static int proc_ppid(int *ppid, struct error *e)
-{
-        _cleanup_free_ char *buf = NULL;
-        const char *p;
-        int r;
-
-        r = read_file_capped(AT_FDCWD, "/proc/self/status", PROC_FILE_MAX, &buf, NULL, e);
-        if (r < 0)
-                return r;
-        p = strstr(buf, "\nPPid:");
-        if (!p || sscanf(p + 6, "%d", ppid) != 1 || *ppid <= 0)
-                return error_set(e, -ESRCH, "/proc/self/status: no parent process");
-        return 0;
-}
+static int proc_parent_of(const char *who, int *ppid, struct error *e);
 
 static int find_parent_init(struct cgroup_facts *f, struct error *e)
 {
@@ -202,7 +188,8 @@ static int find_parent_init(struct cgroup_facts *f, struct error *e)
         bool same_mnt, same_cg;
         int r;
 
-        if ((r = proc_ppid(&f->pid, e)) < 0)
+        /* /proc names it in the host's pid namespace; getppid() in the hook's. */
+        if ((r = proc_parent_of("self", &f->pid, e)) < 0)
                 return r;
         f->vpid = (int)getppid();
         snprintf(who, sizeof(who), "%d", f->pid);
@@ -223,9 +210,59 @@ static int find_parent_init(struct cgroup_facts *f, struct error *e)
         return 0;
 }
 
+/* The kernel's initial cgroup namespace (PROC_CGROUP_INIT_INO): a fresh mount there is host-wide. */
+#define CGROUP_INIT_NS_INO 0xEFFFFFFBU
+
+/* A process's parent as /proc names it. */
+static int proc_parent_of(const char *who, int *ppid, struct error *e)
+{
+        _cleanup_free_ char *buf = NULL;
+        char path[64];
+        const char *p;
+        int r;
+
+        snprintf(path, sizeof(path), "/proc/%s/status", who);
+        r = read_file_capped(AT_FDCWD, path, PROC_FILE_MAX, &buf, NULL, e);
+        if (r < 0)
+                return r;
+        p = strstr(buf, "\nPPid:");
+        if (!p || sscanf(p + 6, "%d", ppid) != 1 || *ppid <= 0)
+                return error_set(e, -ESRCH, "%s: no parent process", path);
+        return 0;
+}
+
+/*
+ * The host's cgroup namespace: the runtime's. At createContainer the hook is inside
+ * the container: /proc/1's, or where /proc/1 may not be looked at, that of the
+ * init's nearest ancestor outside its mount namespace (the runtime that started it).
+ */
+static int host_cgroupns(const struct cgroup_facts *f, const char *stage, ino_t *ino, struct error *e)
+{
+        char who[16];
+        int pid = f->pid, r;
+        bool same = true;
+
+        if (strcmp(stage, "createContainer") != 0)
+                return ns_inode("self", "cgroup", ino, e);
+        if (ns_inode("1", "cgroup", ino, e) == 0)
+                return 0;
+        for (int depth = 0; same && depth < 32; depth++) {
+                snprintf(who, sizeof(who), "%d", pid);
+                if ((r = proc_parent_of(who, &pid, e)) < 0)
+                        return r;
+                snprintf(who, sizeof(who), "%d", pid);
+                if ((r = same_ns(who, "self", "mnt", &same, e)) < 0)
+                        return r;
+        }
+        if (same)
+                return error_set(e, -ESRCH, "cannot find the runtime that started the container's init");
+        return ns_inode(who, "cgroup", ino, e);
+}
+
 int cgroup_find_init(const char *stage, int state_pid, struct cgroup_facts *f, struct error *e)
 {
         char who[16];
+        ino_t theirs, host;
         bool same;
         int r;
 
@@ -243,9 +280,10 @@ int cgroup_find_init(const char *stage, int state_pid, struct cgroup_facts *f, s
         if (r < 0)
                 return r;
         snprintf(who, sizeof(who), "%d", f->pid);
-        if ((r = same_ns(who, "1", "cgroup", &same, e)) < 0)
+        if ((r = ns_inode(who, "cgroup", &theirs, e)) < 0 || (r = host_cgroupns(f, stage, &host, e)) < 0)
                 return r;
-        f->own_ns = !same;
+        /* In the initial namespace it is the host's, whatever else says so. */
+        f->own_ns = theirs != host && theirs != CGROUP_INIT_NS_INO;
         return 0;
 }
 
@@ -253,7 +291,6 @@ int cgroup_read_paths(struct cgroup_facts *f, bool entered, struct error *e)
 {
         _cleanup_free_ char *line = NULL;
         char who[16];
-        bool host = false;
         int r;
 
         snprintf(who, sizeof(who), "%d", f->pid);
@@ -261,13 +298,12 @@ int cgroup_read_paths(struct cgroup_facts *f, bool entered, struct error *e)
                 return r;
         if (!line)
                 return 0;       /* a cgroup v1-only host */
-        if (!entered && (r = same_ns("self", "1", "cgroup", &host, e)) < 0)
-                return r;
+        /* Not entered yet: the hook is in the runtime's namespace, the host's. */
         if (entered || !f->own_ns) {
                 free(f->ns_path);
                 f->ns_path = xstrdup(line);
         }
-        if ((entered && !f->own_ns) || host) {
+        if (!entered || !f->own_ns) {
                 free(f->host_path);
                 f->host_path = xstrdup(line);
         }
@@ -437,7 +473,6 @@ void cgroup_undo_init(struct cgroup_undo *u)
         memset(u, 0, sizeof(*u));
         u->view_fd = -1;
         u->cfd = -1;
-        u->procs_fd = -1;
         u->child_mount_fd = -1;
 }
 
@@ -448,19 +483,27 @@ static void close_if(int *fd)
         *fd = -1;
 }
 
+/* The init back into C, through the tree made writable again. */
+static void move_back(const struct cgroup_undo *u)
+{
+        _cleanup_close_ int fd = openat(u->cfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+
+        if (fd >= 0)
+                (void)!dprintf(fd, "%d\n", u->vpid);
+}
+
 void cgroup_undo_run(struct cgroup_undo *u, bool rollback)
 {
         if (rollback && u->view_fd >= 0)
                 (void)mount_set_flags(u->view_fd, MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
         if (rollback && u->child_mount_fd >= 0)
                 (void)mount_detach(u->child_mount_fd);
-        if (rollback && u->moved && u->procs_fd >= 0)
-                (void)!dprintf(u->procs_fd, "%d\n", u->vpid);
+        if (rollback && u->moved && u->cfd >= 0)
+                move_back(u);
         if (rollback && u->child && u->cfd >= 0)
                 (void)unlinkat(u->cfd, u->child, AT_REMOVEDIR);
         close_if(&u->view_fd);
         close_if(&u->cfd);
-        close_if(&u->procs_fd);
         close_if(&u->child_mount_fd);
         free(u->child);
         u->child = NULL;
@@ -515,16 +558,12 @@ static int make_child(int cfd, const char *child, struct cgroup_undo *u, struct 
         return 0;
 }
 
-/* Moves the init into the child; keeps C's cgroup.procs open to move it back on rollback. */
-static int move_init(const struct cgroup_facts *f, int cfd, int chfd, const char *child, struct cgroup_undo *u,
+/* Moves the init into the child. No fd stays open for writing: the tree could not become read-only. */
+static int move_init(const struct cgroup_facts *f, int chfd, const char *child, struct cgroup_undo *u,
                      struct error *e)
 {
-        _cleanup_close_ int procs = -1;
+        _cleanup_close_ int procs = openat(chfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 
-        u->procs_fd = openat(cfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-        if (u->procs_fd < 0)
-                return error_setsys(e, -errno, "cannot open the container's cgroup.procs");
-        procs = openat(chfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
         if (procs < 0)
                 return error_setsys(e, -errno, "cannot open %s/cgroup.procs", child);
         if (dprintf(procs, "%d\n", f->vpid) < 0)
@@ -551,7 +590,7 @@ int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child,
         chfd = openat(u->cfd, child, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (chfd < 0)
                 return error_setsys(e, -errno, "cannot open the child cgroup %s", child);
-        if (!init_moved(f, child) && (r = move_init(f, u->cfd, chfd, child, u, e)) < 0)
+        if (!init_moved(f, child) && (r = move_init(f, chfd, child, u, e)) < 0)
                 return r;
         r = mount_bind_at(chfd, chfd, false, 0);
         if (r < 0)

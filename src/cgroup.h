@@ -75,7 +75,6 @@ const char *cgroup_container_path(const struct cgroup_facts *f, const char *chil
 struct cgroup_undo {
         int view_fd;              /* the tree's mount, made read-only last, or -1 */
         int cfd;                  /* C, or -1 */
-        int procs_fd;             /* C's cgroup.procs, open for writing while it could be */
         char *child;              /* the child we made, or NULL */
         bool moved;               /* we moved the init into the child */
         int vpid;
