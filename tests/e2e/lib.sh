@@ -81,6 +81,7 @@ e2e_cleanup() {
 		[ -n "$id" ] && e2e_delete "$rt" "$host" "$id"
 	done <"$E2E_STATE/containers"
 	e2e_kill_own_pids
+	e2e_run_restores
 	e2e_umount_below "$E2E_STATE"
 	e2e_remove_cgroups
 	if [ "${OMP_E2E_KEEP:-0}" = 1 ]; then
@@ -89,6 +90,16 @@ e2e_cleanup() {
 		rm -rf --one-file-system "$E2E_STATE"
 	fi
 	return "$rc"
+}
+
+# e2e_on_exit COMMAND: run COMMAND (a shell string) at cleanup, even after a failure;
+# the last registered runs first. Tests that change host settings put them back here.
+e2e_on_exit() { printf '%s\n' "$1" >>"$E2E_STATE/restore"; }
+
+e2e_run_restores() {
+	[ -f "$E2E_STATE/restore" ] || return 0
+	tac "$E2E_STATE/restore" | while read -r cmd; do eval "$cmd"; done
+	rm -f "$E2E_STATE/restore"
 }
 
 # Kill the process groups we started in the background (runtime and hooks).
@@ -223,12 +234,13 @@ t_check() {
 	WHY=""
 }
 
-# e2e_check_cgroup PID EXPECTED EXEC-FUNCTION: the container's init (host pid
-# PID) is in EXPECTED/init.scope of the cgroup2 hierarchy, systemd made
-# system.slice next to it, and it is not in the host's root or init.scope.
-# Complaints go to stdout.
+# e2e_check_cgroup PID EXPECTED EXEC-FUNCTION [CHILD]: the container's init (host pid
+# PID) is in EXPECTED/CHILD/init.scope of the cgroup2 hierarchy (CHILD: the child
+# cgroup the hook delegates, "payload"), systemd made system.slice next to it, and
+# it is not in the host's root or init.scope. Complaints go to stdout.
 e2e_check_cgroup() {
-	local pid=$1 cg=$2 exec_fn=$3 host_cg inside unified=/sys/fs/cgroup/unified
+	local pid=$1 exec_fn=$3 child=${4:-payload} cg host_cg inside unified=/sys/fs/cgroup/unified
+	cg=$2/$child
 	[ -f $unified/cgroup.procs ] || unified=/sys/fs/cgroup
 	host_cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
 	inside=$("$exec_fn" cat /proc/1/cgroup </dev/null 2>/dev/null | sed -n 's/^0:://p')
@@ -239,11 +251,11 @@ e2e_check_cgroup() {
 	elif ! grep -qx "$pid" "$unified$cg/init.scope/cgroup.procs"; then
 		echo "init not in $unified$cg/init.scope/cgroup.procs"
 	elif [ ! -d "$unified$cg/system.slice" ]; then
-		echo "no system.slice below the container's cgroup $cg"
-	elif [ "$inside" != "$cg/init.scope" ] && [ "$inside" != /init.scope ]; then
+		echo "no system.slice below the container's delegated cgroup $cg"
+	elif [ "$inside" != "$cg/init.scope" ] && [ "$inside" != "/$child/init.scope" ]; then
 		echo "inside, /proc/1/cgroup says '$inside'"
 	elif grep -qx "$pid" "$unified/init.scope/cgroup.procs" "$unified/cgroup.procs" 2>/dev/null; then
-		echo "init is in the host's root cgroup or init.scope"
+		echo "init is in the host's root or init.scope"
 	fi
 }
 
@@ -466,9 +478,13 @@ e2e_rt_cmd() {
 			mount --bind "$1" /sys/fs/cgroup/unified/cgroup.controllers || exit 125
 			shift; exec "$@"' "$outer" "$E2E_STATE/empty-file" crun);;
 	runc/v2|crun/v2)
+		# The host's cgroup2 mount moved to /sys/fs/cgroup, not a fresh one: a fresh
+		# cgroup2 mount from the host's cgroup namespace re-applies the hierarchy's
+		# mount options host-wide (memory_recursiveprot, nsdelegate).
 		RT_CMD=(unshare -m --propagation private -- /bin/sh -c "$E2E_NS_GUARD"'
-			umount -R -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 125
-			exec "$@"' "$outer" "$1");;
+			mount --bind /sys/fs/cgroup/unified "$1" && umount -R -l /sys/fs/cgroup &&
+				mount --move "$1" /sys/fs/cgroup || exit 125
+			shift; exec "$@"' "$outer" "$E2E_STATE/empty" "$1");;
 	*) e2e_die "unknown runtime/host $1/$2";;
 	esac
 }

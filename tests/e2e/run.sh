@@ -194,6 +194,108 @@ test_feature() {
 	teardown
 }
 
+# ---------------------------------------------------------------- cgroup delegation
+#
+# The kernel's rules (cgroup-v2.rst, "Delegation Containment"): the container may
+# create cgroups and move processes below the child the hook delegates, never write
+# a control file of its own cgroup C or of an ancestor. hugetlb (the one controller
+# cgroup2 has on the hybrid host) is enabled along the path for these tests, so C has
+# hugetlb.2MB.max to defend; the subtree_control files are put back at the end.
+
+CG2=/sys/fs/cgroup/unified
+
+# cg_enable_hugetlb: +hugetlb in the root's and /omp-e2e's subtree_control, once.
+cg_enable_hugetlb() {
+	local d
+	[ -z "${CG_HUGETLB:-}" ] || return 0
+	CG_HUGETLB=done
+	grep -qw hugetlb "$CG2/cgroup.controllers" || return 1
+	mkdir -p "$CG2/omp-e2e"
+	for d in "$CG2" "$CG2/omp-e2e"; do
+		grep -qw hugetlb "$d/cgroup.subtree_control" && continue
+		echo +hugetlb >"$d/cgroup.subtree_control" || return 1
+		e2e_on_exit "echo -hugetlb >'$d/cgroup.subtree_control' 2>/dev/null"
+	done
+}
+
+# cg_options: the host cgroup2 hierarchy's options, without rw/ro.
+cg_options() { findmnt -no FS-OPTIONS --mountpoint "$CG2" | sed 's/^r[wo],\{0,1\}//'; }
+
+# cg_reset_options OPTIONS: the hierarchy's options set to exactly OPTIONS, the way a
+# fresh mount from the host's cgroup namespace sets them (a remount leaves them).
+cg_reset_options() {
+	unshare -m --propagation private mount -t cgroup2 ${1:+-o "$1"} cgroup2 "$E2E_STATE/empty"
+}
+
+# cg_set_recursiveprot: memory_recursiveprot on the host's cgroup2; the original
+# options come back at cleanup, even after a failure.
+cg_set_recursiveprot() {
+	if [ -z "${CG_OPTIONS_SAVED:-}" ]; then
+		CG_OPTIONS_SAVED=$(cg_options)
+		e2e_on_exit "cg_reset_options '$CG_OPTIONS_SAVED'"
+	fi
+	mount -o remount,memory_recursiveprot "$CG2"
+}
+
+# The writer: container root trying to raise C's limits and its ancestors' (VIEW is
+# where C appears in the container's /sys/fs/cgroup). Prints what it could write.
+CG_WRITER='c=/sys/fs/cgroup$1
+for f in "$c/cgroup.max.descendants" "$c/hugetlb.2MB.max" "$c/cgroup.subtree_control" "$c/payload/../cgroup.max.descendants" \
+	"$c/cgroup.procs" "/sys/fs/cgroup/cgroup.max.descendants" "/sys/fs/cgroup/omp-e2e/cgroup.max.descendants" \
+	"/sys/fs/cgroup/omp-e2e/hugetlb.2MB.max"; do
+	[ -e "$f" ] || continue
+	case $f in
+	*subtree_control) v=+hugetlb;; *procs) v=$$;; *hugetlb*) v=max;; *) v=100000;;
+	esac
+	(echo "$v" >"$f") 2>/dev/null && echo "wrote $v to $f"
+done
+mkdir "$c/payload/omp-probe" && echo "$$" >"$c/payload/omp-probe/cgroup.procs" && echo "$$" >"$c/payload/cgroup.procs" &&
+	rmdir "$c/payload/omp-probe" && echo child-ok'
+
+test_cgroup() {
+	local suite=$1 variant=$2 hostmode=$3 name c view out got
+	name="cgroup $suite ${variant/:/\/} ${hostmode%%:*}-host ${hostmode#*:}-cgroupns"
+	selected "$name" || return 0
+	new_container cgroup "$suite" && use_variant "$variant" "$hostmode" || { t_fail "$name" "setup failed"; return; }
+	cg_enable_hugetlb || { t_fail "$name" "cannot enable hugetlb in $CG2"; teardown; return; }
+	c=$CG2/omp-e2e/$ID
+	[ "$CFG_CGROUPNS" = true ] && view="" || view=/omp-e2e/$ID
+	cg_set_recursiveprot || why "cannot set memory_recursiveprot on $CG2"
+	if ! boot; then
+		t_fail "$name: running" "$(diagnose "$RT" "$HOST" "$ID")"
+		teardown
+		return
+	fi
+	t_ok "$name: running" "${SD_SECONDS} s"
+	cg_options | grep -qw memory_recursiveprot || why "host cgroup2 options now \"$(cg_options)\""
+	t_check "$name: host cgroup2 options kept (memory_recursiveprot)"
+	check_cgroup; t_check "$name: systemd in $ID/payload/init.scope, system.slice next to it"
+
+	# The engine's limits on C, as the host set them.
+	echo 100 >"$c/cgroup.max.descendants" && echo 4194304 >"$c/hugetlb.2MB.max" || why "host cannot set C's limits"
+	out=$(exec_in sh -c "$CG_WRITER" sh "$view" 2>&1)
+	if grep -q '^wrote' <<<"$out"; then why "$(grep '^wrote' <<<"$out")"; fi
+	got="$(cat "$c/cgroup.max.descendants") $(cat "$c/hugetlb.2MB.max") $(cat "$CG2/omp-e2e/cgroup.max.descendants")"
+	[ "$got" = "100 4194304 max" ] || why "host values now: $got (want 100 4194304 max)"
+	t_check "$name: container root cannot write C's or an ancestor's control files"
+	grep -qx child-ok <<<"$out" || why "$out"
+	t_check "$name: container root creates a child cgroup in payload and moves a process"
+
+	# A limit change from the host still applies and shows inside.
+	echo 6291456 >"$c/hugetlb.2MB.max"
+	got=$(exec_in cat "/sys/fs/cgroup$view/hugetlb.2MB.max" 2>&1)
+	[ "$got" = 6291456 ] || why "inside, hugetlb.2MB.max reads '$got' after the host wrote 6291456"
+	if [ "$HOST" = hybrid ]; then
+		e2e_rt "$RT" "$HOST" update --pids-limit 321 "$ID" >/dev/null 2>&1 || why "$RT update failed"
+		got=$(cat "/sys/fs/cgroup/pids/omp-e2e/$ID/pids.max" 2>&1)
+		[ "$got" = 321 ] || why "pids.max is '$got' after $RT update --pids-limit 321"
+	fi
+	t_check "$name: limit changes from the host apply (C's file$([ "$HOST" = hybrid ] && echo ", $RT update"))"
+	[ "$(exec_in echo exec-ok 2>&1)" = exec-ok ] || why "$RT exec failed"
+	t_check "$name: $RT exec works"
+	teardown
+}
+
 # ---------------------------------------------------------------- hostile images
 #
 # Each hostile_* function damages the rootfs $R (the container's overlay)
@@ -329,6 +431,11 @@ main() {
 		done
 	done
 	suite=${SUITES%% *}
+	for variant in $VARIANTS; do
+		for hostmode in $HOSTS; do
+			run_group test_cgroup "cgroup $suite $variant $hostmode" "$variant" "$suite" "$variant" "$hostmode"
+		done
+	done
 	for variant in $VARIANTS; do
 		for c in $HOSTILE_CASES; do
 			run_group test_hostile "hostile $suite $variant ${c#*:}" "$variant" "$suite" "$variant" "$c"
