@@ -482,8 +482,8 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
                 return EXEC_ALREADY;    /* running twice must not stack mounts */
         if (f->own_ns)
                 r = mount_fs_at("cgroup2", "", base, tfd, &u->mount_fd);
-        else
-                r = mount_bind_at(f->hostfd, tfd, false, base);
+        else    /* flags after: mount(2) could not reach the new mount through tfd to set them */
+                r = mount_bind_at(f->hostfd, tfd, false, 0);
         if (r == -EBUSY && f->own_ns) {
                 if ((r = cgroup_remount_writable(tfd, op, u, e)) < 0)
                         return r;
@@ -494,6 +494,8 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
         r = find_new_mount(x, op->target, CGROUP2_SUPER_MAGIC, &u->mount_fd);
         if (r < 0)
                 return error_setsys(e, r, "cgroup2 on %s did not land where it was resolved", op->target);
+        if (!f->own_ns && (r = mount_set_flags(u->mount_fd, base, false)) < 0)
+                return error_setsys(e, r, "cannot set nosuid,nodev,noexec on cgroup2 on %s", op->target);
         return cgroup_delegate(f, u->mount_fd, op->action->child, &u->cg, e);
 }
 
