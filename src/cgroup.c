@@ -356,14 +356,22 @@ static bool pid_in_cgroup(int dirfd, const char *path, int vpid)
         return false;
 }
 
-/* Does path match what config.json names (exactly, or its tail for a relative cgroupsPath)? */
+/*
+ * Does path match what config.json names: exactly, by its tail for a relative
+ * cgroupsPath, and for systemd's form also below the scope (crun puts the init in
+ * <scope>/container when it must keep the scope itself free of processes).
+ */
 static bool matches_expected(const struct cgroup_facts *f, const char *path)
 {
+        size_t n;
+
         if (!f->expected)
                 return true;
-        if (!f->expected_relative)
-                return strcmp(path, f->expected) == 0;
-        return ends_with(path, f->expected);
+        if (f->expected_relative)
+                return ends_with(path, f->expected);
+        n = strlen(f->expected);
+        return strcmp(path, f->expected) == 0 ||
+               (f->expected_systemd && strncmp(path, f->expected, n) == 0 && path[n] == '/');
 }
 
 static char *parent_of(const char *path)
@@ -387,12 +395,10 @@ static int locate_in_host(struct cgroup_facts *f, const char *child, bool *moved
         _cleanup_free_ char *parent = parent_of(f->host_path);
 
         *moved = false;
-        if (!f->expected && in_child(f->host_path, child))
+        if (in_child(f->host_path, child) && matches_expected(f, parent))
                 *moved = true;
         else if (matches_expected(f, f->host_path))
                 *moved = false;
-        else if (in_child(f->host_path, child) && matches_expected(f, parent))
-                *moved = true;
         else
                 return error_set(e, -EPERM, "the container's init (pid %d) is in cgroup %s, but config.json's "
                                  "linux.cgroupsPath names %s%s; refusing", f->pid, f->host_path,
@@ -443,6 +449,7 @@ int cgroup_check(struct cgroup_facts *f, const char *cgroups_path, const char *c
         if (!f->ns_path)
                 return need ? error_set(e, -EOPNOTSUPP, "the container has no cgroup2 cgroup (a cgroup v1-only "
                                         "host); not supported") : 0;
+        f->expected_systemd = cgroups_path && strchr(cgroups_path, ':');
         if (cgroup_expected_path(cgroups_path, &f->expected, &f->expected_relative) < 0)
                 return error_set(e, -EINVAL, "config.json: linux.cgroupsPath \"%s\" is not a cgroup path", cgroups_path);
         if (open_host_cgroup2(&f->hostfd) < 0 && !f->own_ns)

@@ -40,6 +40,7 @@ struct cgroup_facts {
         char *host_path;          /* ... seen from the host's, or NULL when unknown */
         char *expected;           /* from linux.cgroupsPath, or NULL */
         bool expected_relative;
+        bool expected_systemd;    /* systemd's form: the init may sit below the scope */
         int hostfd;               /* O_PATH root of the host's cgroup2 mount, or -1 */
         bool ino_known;           /* the engine's cgroup C, found in the host's mount */
         dev_t dev;
