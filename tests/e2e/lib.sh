@@ -354,6 +354,8 @@ e2e_config_defaults() {
 	CFG_CGROUPNS=false
 	CFG_HOOK_STAGE=createContainer   # "", createContainer, prestart
 	CFG_HOOK_COUNT=1
+	CFG_HOOK_BEFORE=""               # an executable run as a hook just before ours, same stage
+	CFG_HOOK_AFTER=""                # ... just after ours
 	CFG_EXTRA_MOUNTS=""              # JSON objects, comma separated
 	CFG_RESOURCES=true               # Docker's device rules (not on a v2-only host)
 	CFG_ENV='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=docker"'
@@ -384,10 +386,12 @@ e2e_hooks_json() {
 	args='"oci-mountplan", "--plan", "'$OMP_PLAN'"'
 	[ "$CFG_HOOK_STAGE" = createContainer ] || args="$args, \"--stage\", \"$CFG_HOOK_STAGE\""
 	printf '"hooks": { "%s": [' "$CFG_HOOK_STAGE"
+	[ -z "$CFG_HOOK_BEFORE" ] || printf '\n      { "path": "%s", "timeout": 20 },' "$CFG_HOOK_BEFORE"
 	for ((i = 0; i < CFG_HOOK_COUNT; i++)); do
 		[ $i = 0 ] || printf ','
 		printf '\n      { "path": "%s", "args": [%s], "timeout": 20 }' "$OMP_HOOK" "$args"
 	done
+	[ -z "$CFG_HOOK_AFTER" ] || printf ',\n      { "path": "%s", "timeout": 20 }' "$CFG_HOOK_AFTER"
 	printf ' ] },\n'
 }
 
@@ -638,7 +642,9 @@ e2e_host_mounts() {
 # a broken hook must not leave the test machine damaged.
 e2e_host_restore_mounts() {
 	local before=$1 mp
-	e2e_host_mounts | comm -13 "$before" - | cut -d' ' -f1 | sort -r | while read -r mp; do
+	# New mount points only: a mount whose options changed (another test may set a
+	# cgroup2 option host-wide) is not a new one, and unmounting it would break the host.
+	e2e_host_mounts | cut -d' ' -f1 | sort -u | comm -13 <(cut -d' ' -f1 "$before" | sort -u) - | sort -r | while read -r mp; do
 		e2e_log "restoring host: umount $mp"
 		umount -l "$(printf '%b' "$mp")" 2>/dev/null
 	done
