@@ -175,6 +175,30 @@ static struct sample spawn_timed(const char *const argv[], const char *input, co
         return s;
 }
 
+/*
+ * The holder stands for the container's init (the hook's parent): in the cgroup
+ * $OMP_BENCH_CGROUP names (config.json's cgroupsPath), with a cgroup namespace of
+ * its own there, so that the hook delegates a child of it as in a container.
+ */
+static int enter_bench_cgroup(void)
+{
+        const char *dir = getenv("OMP_BENCH_CGROUP");
+        char *procs;
+        FILE *f;
+        int r;
+
+        if (!dir || !*dir)
+                return 0;
+        procs = path_join(dir, "cgroup.procs");
+        f = fopen(procs, "we");
+        free(procs);
+        if (!f)
+                return -1;
+        r = fprintf(f, "%d\n", (int)getpid()) < 0;
+        r |= fclose(f) != 0;
+        return r || unshare(CLONE_NEWCGROUP) < 0 ? -1 : 0;
+}
+
 /* Forks a holder that unshares, prepares the rootfs, runs argv once and reports back. */
 static struct sample run_in_ns(const struct opts *o, const char *const argv[])
 {
@@ -190,7 +214,7 @@ static struct sample run_in_ns(const struct opts *o, const char *const argv[])
         if (pid == 0) {
                 char *rootfs = path_join(o->work, "bundle/rootfs");
 
-                if (unshare(CLONE_NEWNS) < 0 || prepare_rootfs(o->work) < 0)
+                if (enter_bench_cgroup() < 0 || unshare(CLONE_NEWNS) < 0 || prepare_rootfs(o->work) < 0)
                         _exit(1);
                 s = spawn_timed(argv, state_json(o->work), rootfs);
                 _exit(write(p[1], &s, sizeof(s)) == sizeof(s) ? 0 : 1);

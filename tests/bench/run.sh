@@ -21,7 +21,7 @@ for p in "$hook" "$bin/bench" "$bin/floor" "$bin/stub-runtime"; do
         [ -x "$p" ] || { echo "bench: $p not built (make bench builds it)" >&2; exit 1; }
 done
 work=$(mktemp -d /var/tmp/omp-bench.XXXXXX)
-[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"; bundle_cgroup_rm "$OMP_BENCH_CGROUP"' EXIT
 
 # The container: a tiny rootfs tree (the overlay's lower layer) and a Docker-style bundle.
 L=$work/lower
@@ -29,6 +29,12 @@ mkdir -p "$L"/{etc,run,tmp,var/log,sys,proc,dev,sbin} "$work"/{scratch,bundle/ro
 : >"$L/etc/machine-id"
 cp "$bin/stub-runtime" "$L/sbin/init"
 "$src/tests/bench/gen-config.sh" "$work/files" >"$work/bundle/config.json" || exit 1
+# The hook takes the container's cgroup from the kernel: the bench's namespace holder
+# joins this one (config.json names it) and unshares a cgroup namespace there.
+. "$src/tests/bundle.sh"
+export OMP_BENCH_CGROUP=$(bundle_cg2)/omp-bench-$$
+mkdir -p "$OMP_BENCH_CGROUP" || exit 1
+sed -i 's|"cgroupsPath":"[^"]*"|"cgroupsPath":"/omp-bench-'$$'"|' "$work/bundle/config.json"
 cp "$work/bundle/config.json" "$work/wrapper-config.json"
 printf '{"hooks": {"createContainer": [{"path": "%s", "args": ["oci-mountplan", "--plan", "%s"], "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}]}}\n' \
         "$hook" "$plan" >"$work/hooks.json"

@@ -81,9 +81,10 @@ e2e_cleanup() {
 		[ -n "$id" ] && e2e_delete "$rt" "$host" "$id"
 	done <"$E2E_STATE/containers"
 	e2e_kill_own_pids
-	e2e_run_restores
 	e2e_umount_below "$E2E_STATE"
 	e2e_remove_cgroups
+	# after the cgroups are gone: a controller cannot be disabled above a child using it
+	e2e_run_restores
 	if [ "${OMP_E2E_KEEP:-0}" = 1 ]; then
 		e2e_log "state kept in $E2E_STATE"
 	else
