@@ -355,6 +355,7 @@ e2e_config_defaults() {
 	CFG_CGROUPNS=false
 	CFG_HOOK_STAGE=createContainer   # "", createContainer, prestart
 	CFG_HOOK_COUNT=1
+	CFG_CGROUP_PARENT=/omp-e2e       # cgroupsPath is PARENT/ID
 	CFG_HOOK_BEFORE=""               # an executable run as a hook just before ours, same stage
 	CFG_HOOK_AFTER=""                # ... just after ours
 	CFG_EXTRA_MOUNTS=""              # JSON objects, comma separated
@@ -451,7 +452,7 @@ e2e_config() {
   $(e2e_hooks_json)
   "linux": {
 $(e2e_resources_json)
-    "cgroupsPath": "/omp-e2e/$id",
+    "cgroupsPath": "$CFG_CGROUP_PARENT/$id",
     "namespaces": [ $ns ],
     "maskedPaths": [ $(e2e_json_list "${E2E_MASKED[@]}") ],
     "readonlyPaths": [ $(e2e_json_list "${E2E_READONLY[@]}") ]
