@@ -214,7 +214,7 @@ cg_enable_hugetlb() {
 	local d
 	[ -z "${CG_HUGETLB:-}" ] || return 0
 	CG_HUGETLB=done
-	grep -qw hugetlb "$CG2/cgroup.controllers" || return 1
+	[ "$(stat -fc %T "$CG2")" = cgroup2fs ] && grep -qw hugetlb "$CG2/cgroup.controllers" || return 1
 	mkdir -p "$CG2$CG_PARENT"
 	for d in "$CG2" "$CG2$CG_PARENT"; do
 		grep -qw hugetlb "$d/cgroup.subtree_control" && continue
