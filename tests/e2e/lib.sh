@@ -637,7 +637,10 @@ e2e_teardown() {
 # A snapshot of the host mount table without per-run noise (our own
 # overlays and runtime state).
 e2e_host_mounts() {
-	findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -v -F -e "$E2E_STATE" -e /run/runc -e /run/crun -e /run/netns | sort
+	# Other test runs on the same machine (their state dirs, rootfs builds) are not
+	# the hook's doing either: neither counted nor unmounted.
+	findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -v -F -e "$E2E_STATE" -e /run/runc -e /run/crun -e /run/netns \
+		-e /var/tmp/omp- -e "$OMP_E2E_CACHE/.build-" | sort
 }
 
 # Unmount anything that appeared on the host since snapshot $1 (a file):
