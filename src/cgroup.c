@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "cgroup.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -421,6 +422,14 @@ static bool init_moved(const struct cgroup_facts *f, const char *child)
         return in_child(f->ns_path, child);
 }
 
+/* Is the init in <c_host> (or its child, once moved), as the host's tree lists it? */
+static bool in_cgroup_or_child(const struct cgroup_facts *f, const char *c_host, bool moved, const char *child)
+{
+        _cleanup_free_ char *where = moved ? path_join(c_host, child) : xstrdup(c_host);
+
+        return pid_in_cgroup(f->hostfd, where, f->vpid);
+}
+
 static int check_in_host_tree(struct cgroup_facts *f, const char *c_host, bool moved, const char *child,
                               struct error *e)
 {
@@ -437,6 +446,35 @@ static int check_in_host_tree(struct cgroup_facts *f, const char *c_host, bool m
         f->ino = st.st_ino;
         f->ino_known = true;
         return 0;
+}
+
+/*
+ * systemd's form, seen from inside the container's own namespace: the init is in the
+ * scope, or (crun) in a cgroup right below it. Which one, the host's tree tells.
+ */
+static char *find_below_scope(const struct cgroup_facts *f, bool moved, const char *child)
+{
+        _cleanup_close_ int fd = -1;
+        struct dirent *de;
+        char *found = NULL;
+        DIR *d;
+
+        if (in_cgroup_or_child(f, f->expected, moved, child))
+                return xstrdup(f->expected);
+        fd = openat(f->hostfd, rel(f->expected), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        d = fd >= 0 ? fdopendir(TAKE_FD(fd)) : NULL;
+        while (d && !found && (de = readdir(d))) {
+                _cleanup_free_ char *sub = NULL;
+
+                if (de->d_type != DT_DIR || de->d_name[0] == '.')
+                        continue;
+                sub = path_join(f->expected, de->d_name);
+                if (in_cgroup_or_child(f, sub, moved, child))
+                        found = TAKE_PTR(sub);
+        }
+        if (d)
+                closedir(d);
+        return found ? found : xstrdup(f->expected);
 }
 
 int cgroup_check(struct cgroup_facts *f, const char *cgroups_path, const char *child, bool need,
@@ -464,7 +502,7 @@ int cgroup_check(struct cgroup_facts *f, const char *cgroups_path, const char *c
         } else if (f->expected && !f->expected_relative && f->hostfd >= 0) {
                 /* Inside its own namespace: ask the host's tree whether the init is where config.json says. */
                 moved = init_moved(f, child);
-                c_host = xstrdup(f->expected);
+                c_host = f->expected_systemd ? find_below_scope(f, moved, child) : xstrdup(f->expected);
         } else
                 return 0;       /* nothing to cross-check with: the kernel's word alone */
         if (!f->own_ns && strcmp(c_host, "/") == 0)

@@ -137,6 +137,23 @@ t_host_cgroupns() {
         check_delegation "host cgroup namespace, config.json claiming one of its own" "$CG"
 }
 
+# systemd's cgroupsPath form, with the init one cgroup below the scope (crun puts it in
+# <scope>/container), in both namespace layouts.
+t_systemd_form() {
+        local slice=ompx$$ scope
+        scope=/$slice.slice/$slice-t.slice/omp-n.scope
+        trap 'bundle_cgroup_rm "$cg2/'"$slice"'.slice"; bundle_cgroup_rm "$cg2$cgbase"; rm -rf "$work"' EXIT
+        new_case sdform
+        CG=$scope/container
+        write_config '[]' && sed -i "s|\"cgroupsPath\": \"[^\"]*\"|\"cgroupsPath\": \"$slice-t.slice:omp:n\"|" "$B/config.json"
+        check_delegation "systemd-form cgroupsPath, init below the scope, own namespace" ""
+        new_case sdformhost
+        CG=$scope/container2 CGNS=""
+        write_config '[]' && sed -i "s|\"cgroupsPath\": \"[^\"]*\"|\"cgroupsPath\": \"$slice-t.slice:omp:n\"|" "$B/config.json"
+        check_delegation "systemd-form cgroupsPath, init below the scope, host namespace" "$CG"
+        bundle_cgroup_rm "$cg2/$slice.slice"
+}
+
 # refused NAME EXPECTED-TEXT: the hook exits 1 with one line, mounts nothing, makes no child.
 refused() {
         local name=$1 want=$2
@@ -332,6 +349,7 @@ t_keep_submounts
 t_tmp_already_mounted
 t_private_cgroupns
 t_host_cgroupns
+t_systemd_form
 t_cgroup_mismatch
 t_prestart_pid
 t_host_cgroup_options
