@@ -93,8 +93,9 @@ e2e_cleanup() {
 	return "$rc"
 }
 
-# e2e_on_exit COMMAND: run COMMAND (a shell string) at cleanup, even after a failure;
-# the last registered runs first. Tests that change host settings put them back here.
+# e2e_on_exit COMMAND: run COMMAND (a shell string, one line) at cleanup, even after a
+# failure; the last registered runs first. Tests that change host settings put them
+# back here.
 e2e_on_exit() { printf '%s\n' "$1" >>"$E2E_STATE/restore"; }
 
 e2e_run_restores() {

@@ -219,8 +219,9 @@ cg_enable_hugetlb() {
 	for d in "$CG2" "$CG2$CG_PARENT"; do
 		grep -qw hugetlb "$d/cgroup.subtree_control" && continue
 		echo +hugetlb >"$d/cgroup.subtree_control" || return 1
-		# (only into the cgroup2 mount: should it be gone, no file is made in its place)
-		e2e_on_exit "[ \"\$(stat -fc %T '$d')\" != cgroup2fs ] || echo -hugetlb 2>/dev/null >'$d/cgroup.subtree_control'"
+		# Only into the cgroup2 mount (should it be gone, no file is made in its place);
+		# a few tries: another test's cgroup may be using hugetlb for a moment.
+		e2e_on_exit "[ \"\$(stat -fc %T '$d' 2>/dev/null)\" != cgroup2fs ] || for t in 1 2 3 4 5 6 7 8 9 10; do echo -hugetlb 2>/dev/null >'$d/cgroup.subtree_control' && break; sleep 0.5; done"
 	done
 	e2e_on_exit "e2e_remove_cgroup_tree '$CG_PARENT'; rmdir '$CG2$CG_PARENT' 2>/dev/null"
 }
