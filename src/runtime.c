@@ -25,15 +25,20 @@
 #define CONFIG_MAX_BYTES (16 * 1024 * 1024)
 #define HOOK_CONFIG_MAX_BYTES (1024 * 1024)
 
-/* Errors go to stderr and, when the runtime was given --log, to that file in its format. */
-static void report_error(const struct wrapper *w, const char *msg)
+/*
+ * Errors go to stderr and, when the runtime was given --log, to that file in its
+ * format; both with control characters and invalid UTF-8 escaped (str_escape), as
+ * the message may carry what config.json or the command line held.
+ */
+static void report_error(const struct wrapper *w, const char *raw)
 {
-        char stamp[64];
+        char stamp[64], msg[4 * ERROR_MSG_MAX];
         struct tm tm;
         time_t now = time(NULL);
         FILE *f;
 
-        fprintf(stderr, "oci-mountplan-runtime: %s\n", msg);
+        str_escape(msg, sizeof(msg), raw);
+        error_print("oci-mountplan-runtime", "%s", raw);
         if (!w->log_path)
                 return;
         f = fopen(w->log_path, "ae");

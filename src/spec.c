@@ -74,13 +74,18 @@ static int spec_parse_process(json_t *root, const char *what, struct spec *s, st
 {
         json_t *proc = NULL, *args = NULL, *env = NULL;
         struct strv envv = { 0 };
+        const char *cwd = NULL;
         int r;
 
         if ((r = json_get_object(root, "process", what, "", &proc, e)) < 0 || !proc)
                 return r;
         if ((r = json_get_array(proc, "args", what, "process.", &args, e)) < 0 ||
-            (r = json_get_array(proc, "env", what, "process.", &env, e)) < 0)
+            (r = json_get_array(proc, "env", what, "process.", &env, e)) < 0 ||
+            (r = json_get_string(proc, "cwd", what, "process.", &cwd, e)) < 0)
                 return r;
+        /* Only an absolute cwd means something to the rootfs; runtimes refuse others. */
+        if (cwd && cwd[0] == '/')
+                s->cwd = xstrdup(cwd);
         if (args && (r = spec_parse_strings(args, what, "process.args", &s->args, e)) < 0)
                 return r;
         if (env && (r = spec_parse_strings(env, what, "process.env", &envv, e)) < 0)
@@ -123,7 +128,10 @@ static int spec_parse_mounts(json_t *root, const char *what, struct spec *s, str
                         return r;
                 if (!dest || !*dest)
                         return error_set(e, -EINVAL, "%s: mounts[%zu] has no destination", what, i);
-                s->mounts[s->n_mounts].destination = spec_clean_path(dest);
+                /* ".." is resolved here, so that nothing downstream mistakes "/run/../etc" for "below /run". */
+                if (path_normalize(dest, &s->mounts[s->n_mounts].destination) < 0)
+                        return error_set(e, -EINVAL, "%s: mounts[%zu].destination \"%s\" climbs out of the "
+                                         "container's root with \"..\"", what, i, dest);
                 s->mounts[s->n_mounts].type = xstrdup(type ? type : "");
                 s->mounts[s->n_mounts].source = xstrdup(src ? src : "");
                 s->n_mounts++;
@@ -206,6 +214,7 @@ void spec_free(struct spec *s)
 {
         free(s->root_path);
         strv_free(&s->args);
+        free(s->cwd);
         kvlist_free(&s->env);
         free(s->hostname);
         kvlist_free(&s->annotations);

@@ -24,6 +24,7 @@ struct spec {
         char *root_path;          /* absolute: relative paths are made relative to the bundle */
         bool root_readonly;
         struct strv args;
+        char *cwd;                /* process.cwd, or NULL */
         struct kvlist env;
         char *hostname;
         struct kvlist annotations;

@@ -162,7 +162,7 @@ static bool take_hex_prefix(const char *id, char out[33])
         return nonzero;
 }
 
-void machine_id_from_container_id(const char *id, char out[33])
+const char *machine_id_from_container_id(const char *id, char out[33])
 {
         /* FNV-1a, 128-bit: stable across builds and machines, no crypto library needed. */
         const unsigned __int128 prime = ((unsigned __int128)1 << 88) + 0x13b;
@@ -170,7 +170,7 @@ void machine_id_from_container_id(const char *id, char out[33])
         unsigned char b[16];
 
         if (take_hex_prefix(id, out))
-                return;
+                return "the container id's first 32 hex digits";
         for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
                 h ^= *p;
                 h *= prime;
@@ -181,4 +181,5 @@ void machine_id_from_container_id(const char *id, char out[33])
         b[8] = (b[8] & 0x3f) | 0x80;            /* RFC 4122 variant */
         for (int i = 0; i < 16; i++)
                 snprintf(out + 2 * i, 3, "%02x", b[i]);
+        return "a hash of the container id";
 }

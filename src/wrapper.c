@@ -5,6 +5,10 @@
 
 #include "wrapper.h"
 
+/* The hook refuses these itself; the wrapper says so before a container is made. */
+#define RELATIVE_PLAN_MSG "%s \"%s\" is a relative path: the hook runs in the container's root " \
+        "directory and needs an absolute one"
+
 static const char *const oci_stages[] = {
         "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
@@ -51,11 +55,16 @@ int wrapper_parse_flags(int argc, char **argv, struct wrapper *w, struct error *
                         w->hook_config_path = v;
                 else if ((v = option_value(argc, argv, &i, "--runtime-path")))
                         w->runtime_path = v;
-                else if ((v = option_value(argc, argv, &i, "--hook-path")))
+                else if ((v = option_value(argc, argv, &i, "--hook-path"))) {
+                        if (v[0] != '/')
+                                return error_set(e, -EINVAL, "--hook-path \"%s\" is a relative path: the "
+                                                 "runtime needs an absolute one", v);
                         w->hook_path = v;
-                else if ((v = option_value(argc, argv, &i, "--plan"))) {
+                } else if ((v = option_value(argc, argv, &i, "--plan"))) {
                         if (w->n_plans == MAX_PLANS)
                                 return error_set(e, -E2BIG, "at most %d --plan", MAX_PLANS);
+                        if (v[0] != '/')
+                                return error_set(e, -EINVAL, RELATIVE_PLAN_MSG, "--plan", v);
                         w->plans[w->n_plans++] = v;
                 } else if (strcmp(argv[i], "--hook-config-path") == 0 || strcmp(argv[i], "--runtime-path") == 0 ||
                            strcmp(argv[i], "--hook-path") == 0 || strcmp(argv[i], "--plan") == 0)
@@ -120,6 +129,54 @@ json_t *wrapper_default_hooks(const struct wrapper *w)
         return hooks;
 }
 
+/*
+ * A plan path in the arguments of an oci-mountplan hook, in the forms its getopt
+ * takes ("--plan X", "--plan=X", "-p X", "-pX", and so for --plan-dir and -d):
+ * returns the option's name and sets *value, or returns NULL.
+ */
+static const char *plan_option(json_t *args, size_t *j, const char **value)
+{
+        static const struct { const char *lng, *shrt; } opts[] = { { "--plan", "-p" }, { "--plan-dir", "-d" } };
+        const char *a = json_string_value(json_array_get(args, *j));
+
+        for (size_t k = 0; a && k < ELEMENTSOF(opts); k++) {
+                size_t n = strlen(opts[k].lng);
+
+                if (strcmp(a, opts[k].lng) == 0 || strcmp(a, opts[k].shrt) == 0) {
+                        *value = json_string_value(json_array_get(args, ++*j));
+                        return *value ? opts[k].lng : NULL;
+                }
+                if (strncmp(a, opts[k].lng, n) == 0 && a[n] == '=') {
+                        *value = a + n + 1;
+                        return opts[k].lng;
+                }
+                if (strncmp(a, opts[k].shrt, 2) == 0 && a[2]) {
+                        *value = a + 2;
+                        return opts[k].lng;
+                }
+        }
+        return NULL;
+}
+
+/* An oci-mountplan hook in the hook config must name its plans by absolute paths. */
+static int check_plan_args(json_t *hook, const char *what, const char *stage, size_t i, struct error *e)
+{
+        const char *path = json_string_value(json_object_get(hook, "path")), *base = strrchr(path, '/') + 1;
+        json_t *args = json_object_get(hook, "args");
+
+        if (strcmp(base, "oci-mountplan") != 0 || !args)
+                return 0;
+        /* args[0] is the program's name, as for execve(2) */
+        for (size_t j = 1; j < json_array_size(args); j++) {
+                const char *value = NULL, *opt = plan_option(args, &j, &value);
+
+                if (opt && value[0] != '/')
+                        return error_set(e, -EINVAL, "%s: hooks.%s[%zu]: " RELATIVE_PLAN_MSG, what, stage, i,
+                                         opt, value);
+        }
+        return 0;
+}
+
 static int check_hook(json_t *hook, const char *what, const char *stage, size_t i, struct error *e)
 {
         json_t *path = json_object_get(hook, "path"), *args = json_object_get(hook, "args");
@@ -141,7 +198,7 @@ static int check_hook(json_t *hook, const char *what, const char *stage, size_t 
                         return error_set(e, -EINVAL, "%s: hooks.%s[%zu].env[%zu] must be a string", what, stage, i, j);
         if (timeout && (!json_is_integer(timeout) || json_integer_value(timeout) <= 0))
                 return error_set(e, -EINVAL, "%s: hooks.%s[%zu].timeout must be a positive integer", what, stage, i);
-        return 0;
+        return check_plan_args(hook, what, stage, i, e);
 }
 
 int wrapper_parse_hook_config(const char *buf, size_t len, const char *path, json_t **out, struct error *e)

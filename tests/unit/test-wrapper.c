@@ -77,6 +77,10 @@ static void test_wrapper_flags(void)
         ok(PARSE(&w, "--runtime-path") < 0, "a flag without its value is refused");
         ok(PARSE(&w, "--", "--plan", "x") == 0 && w.n_plans == 0 && w.runtime_argc == 2,
            "-- ends the wrapper's flags");
+        /* The hook runs in the container's root directory: a relative plan would be the image's. */
+        ok(PARSE(&w, "--plan", "plans/p.conf", "create", "id") < 0, "a relative --plan is refused");
+        ok(PARSE(&w, "--plan=p.conf", "create", "id") < 0, "a relative --plan=FILE is refused");
+        ok(PARSE(&w, "--hook-path", "oci-mountplan", "create", "id") < 0, "a relative --hook-path is refused");
 }
 
 static void test_injection(void)
@@ -122,7 +126,26 @@ static void test_hook_config(void)
         BAD("{\"hooks\": {\"prestart\": [{\"path\": \"/h\", \"timeout\": 0}]}}", "timeout must be a positive");
         BAD("{\"hooks\": {\"prestart\": [{\"path\": \"/h\", \"args\": [1]}]}}", "args[0] must be a string");
         BAD("{\"hooks\": []}", "expected {\"hooks\"");
+        /* An oci-mountplan hook's plans in every form its getopt takes; other hooks' arguments are theirs. */
+#define OMP(args) "{\"hooks\": {\"createContainer\": [{\"path\": \"/usr/bin/oci-mountplan\", \"args\": " args "}]}}"
+        BAD(OMP("[\"oci-mountplan\", \"--plan\", \"rel.conf\"]"), "--plan \"rel.conf\" is a relative path");
+        BAD(OMP("[\"oci-mountplan\", \"--plan=rel.conf\"]"), "--plan \"rel.conf\" is a relative path");
+        BAD(OMP("[\"oci-mountplan\", \"-p\", \"rel.conf\"]"), "--plan \"rel.conf\" is a relative path");
+        BAD(OMP("[\"oci-mountplan\", \"-prel.conf\"]"), "--plan \"rel.conf\" is a relative path");
+        BAD(OMP("[\"oci-mountplan\", \"--plan-dir\", \"plans.d\"]"), "--plan-dir \"plans.d\" is a relative");
+        BAD(OMP("[\"oci-mountplan\", \"--plan-dir=plans.d\"]"), "--plan-dir \"plans.d\" is a relative");
+        BAD(OMP("[\"oci-mountplan\", \"-d\", \"plans.d\"]"), "--plan-dir \"plans.d\" is a relative");
+        BAD(OMP("[\"oci-mountplan\", \"--plan\", \"/abs.conf\", \"--plan\", \"rel.conf\"]"), "hooks.createContainer[0]");
         BAD("{\"hooks\": {}, \"hooks\": {}}", "duplicate");
+#define GOOD(text, name)                                                                                  \
+        ok(wrapper_parse_hook_config(text, strlen(text), "h.json", &hooks, &e) == 0, name), json_decref(hooks)
+        GOOD(OMP("[\"oci-mountplan\", \"--plan\", \"/a.conf\", \"-p/b.conf\", \"--plan-dir=/d\", \"-d\", \"/e\"]"),
+             "an oci-mountplan hook with absolute plans and plan directories");
+        GOOD("{\"hooks\": {\"prestart\": [{\"path\": \"/usr/bin/other\", \"args\": [\"other\", \"--plan\", \"rel\"]}]}}",
+             "another hook's --plan is its own business");
+        GOOD(OMP("[\"oci-mountplan\"]"), "an oci-mountplan hook with its plan directories");
+#undef GOOD
+#undef OMP
 #undef BAD
 }
 
