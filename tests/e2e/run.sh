@@ -302,22 +302,39 @@ CG2=/sys/fs/cgroup/unified
 # enabling hugetlb there reaches no other test's containers.
 CG_PARENT=/omp-e2e-cgroup-$$
 
-# cg_enable_hugetlb: +hugetlb in the root's and CG_PARENT's subtree_control, once;
-# taken back at cleanup, after CG_PARENT is removed.
+# cg_enable_hugetlb: +hugetlb in the root's and CG_PARENT's subtree_control for one
+# test; cg_disable_hugetlb takes back what it added once the test's cgroup is gone
+# (others' runtimes on this machine may pick hugetlb up meanwhile: the shorter the
+# better), and cleanup does too should a test end early.
+CG_HUGETLB_ADDED=""
 cg_enable_hugetlb() {
 	local d
-	[ -z "${CG_HUGETLB:-}" ] || return 0
-	CG_HUGETLB=done
 	[ "$(stat -fc %T "$CG2")" = cgroup2fs ] && grep -qw hugetlb "$CG2/cgroup.controllers" || return 1
 	mkdir -p "$CG2$CG_PARENT"
+	if [ -z "${CG_HUGETLB_EXIT:-}" ]; then
+		CG_HUGETLB_EXIT=done
+		e2e_on_exit "cg_disable_hugetlb"
+		e2e_on_exit "e2e_remove_cgroup_tree '$CG_PARENT'; rmdir '$CG2$CG_PARENT' 2>/dev/null"
+	fi
 	for d in "$CG2" "$CG2$CG_PARENT"; do
 		grep -qw hugetlb "$d/cgroup.subtree_control" && continue
 		echo +hugetlb >"$d/cgroup.subtree_control" || return 1
-		# Only into the cgroup2 mount (should it be gone, no file is made in its place);
-		# a few tries: another test's cgroup may be using hugetlb for a moment.
-		e2e_on_exit "[ \"\$(stat -fc %T '$d' 2>/dev/null)\" != cgroup2fs ] || for t in 1 2 3 4 5 6 7 8 9 10; do echo -hugetlb 2>/dev/null >'$d/cgroup.subtree_control' && break; sleep 0.5; done"
+		CG_HUGETLB_ADDED="$d $CG_HUGETLB_ADDED"
 	done
-	e2e_on_exit "e2e_remove_cgroup_tree '$CG_PARENT'; rmdir '$CG2$CG_PARENT' 2>/dev/null"
+}
+
+# Only into a cgroup2 mount (should it be gone, no file is made in its place), deepest
+# first, a few tries each: another test's cgroup may be using hugetlb for a moment.
+cg_disable_hugetlb() {
+	local d t
+	for d in $CG_HUGETLB_ADDED; do
+		[ "$(stat -fc %T "$d" 2>/dev/null)" = cgroup2fs ] || continue
+		for t in 1 2 3 4 5 6 7 8 9 10; do
+			echo -hugetlb 2>/dev/null >"$d/cgroup.subtree_control" && break
+			sleep 0.5
+		done
+	done
+	CG_HUGETLB_ADDED=""
 }
 
 # cg_options: the host cgroup2 hierarchy's options, without rw/ro.
@@ -407,6 +424,8 @@ test_cgroup() {
 	if ! boot; then
 		t_fail "$name: running" "$(diagnose "$RT" "$HOST" "$ID")"
 		teardown
+		e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+		cg_disable_hugetlb
 		return
 	fi
 	t_ok "$name: running" "${SD_SECONDS} s"
@@ -442,6 +461,7 @@ test_cgroup() {
 	t_check "$name: $RT exec works"
 	teardown
 	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+	cg_disable_hugetlb
 }
 
 # ---------------------------------------------------------------- hostile images
