@@ -25,6 +25,7 @@ describe() {
         plan-integer-mode) echo "mode given as an integer" ;;
         plan-absurd-mode) echo "mode above 7777" ;;
         plan-bad-replace) echo "unknown \`replace\` value" ;;
+        plan-bad-cgroup-child) echo "\`child\` of a cgroup action not one plain name" ;;
         plan-bad-via) echo "unknown \`via\` value" ;;
         plan-bad-exec-pattern) echo "an \`exec\` pattern that is not an absolute path glob" ;;
         plan-bad-tmpfs-option) echo "unknown tmpfs option" ;;
@@ -49,6 +50,7 @@ describe() {
         state-negative-pid) echo "pid out of range" ;;
         config-missing) echo "no config.json in the bundle" ;;
         config-invalid) echo "config.json is not valid JSON" ;;
+        config-bad-cgroups-path) echo "\`linux.cgroupsPath\` not a clean cgroup path" ;;
         config-duplicate-keys) echo "duplicate key in config.json" ;;
         config-no-root) echo "no \`root.path\`" ;;
         config-args-not-array) echo "\`process.args\` not an array" ;;

@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "mount.h"
 #include "mounttable.h"
@@ -33,14 +34,14 @@ struct undo {
         char *old_content;        /* for a rewritten file */
         size_t old_len;
         mode_t old_mode;
+        struct cgroup_undo cg;    /* a delegated cgroup */
 };
 
 struct executor {
         struct rootfs root;
         const struct resolution *res;
         const struct state *state;
-        char *cgroup_path;        /* the container's cgroup2 path as the hook sees it, or NULL */
-        bool cgroupns;            /* the container has a cgroup namespace of its own */
+        struct cgroup_facts cg;   /* what the kernel says about the container's cgroup */
         struct undo *undo;
         size_t n_undo;
 };
@@ -70,11 +71,13 @@ static struct undo *undo_new(struct executor *x)
         u->mount_fd = -1;
         u->remount_fd = -1;
         u->file_dirfd = -1;
+        cgroup_undo_init(&u->cg);
         return u;
 }
 
 static void undo_one(struct executor *x, struct undo *u, bool rollback)
 {
+        cgroup_undo_run(&u->cg, rollback);      /* before its mount goes: it moves the init back through it */
         if (rollback && u->mount_fd >= 0)
                 (void)mount_detach(u->mount_fd);
         if (rollback && u->remount_fd >= 0)
@@ -507,52 +510,10 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
         return r;
 }
 
-/* The container's cgroup2 path, from the "0::" line of /proc/<pid>/cgroup. */
-static int read_cgroup2_path(const char *pid, char **out, struct error *e)
-{
-        char path[64];
-        _cleanup_free_ char *buf = NULL;
-        int r;
-
-        snprintf(path, sizeof(path), "/proc/%s/cgroup", pid);
-        r = read_file_capped(AT_FDCWD, path, 1024 * 1024, &buf, NULL, e);
-        if (r < 0)
-                return r;
-        for (char *line = buf; line && *line; ) {
-                char *nl = strchr(line, '\n');
-
-                if (nl)
-                        *nl = '\0';
-                if (strncmp(line, "0::", 3) == 0) {
-                        *out = xstrdup(line + 3);
-                        return 0;
-                }
-                line = nl ? nl + 1 : NULL;
-        }
-        *out = NULL;
-        return 0;
-}
-
-/* Is the layout exec_cgroup makes already there (the hook ran before)? */
-static bool cgroup_already_done(int tfd, bool namespaced, const char *cgroup_path)
-{
-        _cleanup_close_ int own = -1;
-        bool is_root, ro;
-        long fstype;
-
-        if (mount_inspect(tfd, &is_root, &fstype, &ro) < 0 || !is_root || fstype != CGROUP2_SUPER_MAGIC)
-                return false;
-        if (namespaced)
-                return !ro;
-        if (!ro || !path_is_normalized_absolute(cgroup_path))
-                return false;
-        own = openat(tfd, cgroup_path + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        return own >= 0 && mount_inspect(own, &is_root, &fstype, &ro) == 0 && is_root && !ro;
-}
-
 /*
  * mount(2) refuses a second mount of the same cgroup2 superblock where the runtime
- * already mounted it (move_mount allows it): make the runtime's mount writable.
+ * already mounted it (move_mount allows it): use the runtime's mount, writable
+ * until cgroup_delegate makes it read-only.
  */
 static int cgroup_remount_writable(int tfd, const struct op *op, struct undo *u, struct error *e)
 {
@@ -571,53 +532,44 @@ static int cgroup_remount_writable(int tfd, const struct op *op, struct undo *u,
 }
 
 /*
- * cgroup2 for systemd. With a cgroup namespace of its own, a fresh cgroup2 mount
- * made inside it shows just the container's subtree: mount it writable. In the
- * host's cgroup namespace, mount cgroup2 read-only and bind the container's own
- * subtree over itself writable.
+ * The cgroup tree for the container, writable only below a child of its cgroup
+ * (cgroup.c). In a cgroup namespace of its own a fresh cgroup2 mount shows its
+ * subtree and re-applies nothing host-wide; in the host's, a fresh mount would
+ * re-apply the hierarchy's mount options to the whole host, so the host's mount
+ * is cloned instead.
  */
 static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
         const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        bool namespaced = x->cgroupns;
-        _cleanup_close_ int tfd = -1, own = -1, ownmnt = -1;
+        const struct cgroup_facts *f = &x->cg;
+        _cleanup_close_ int tfd = -1;
         int r;
 
-        if (!x->cgroup_path)
+        if (!f->ns_path)
                 return error_set(e, -EOPNOTSUPP, "the container has no cgroup2 cgroup (a cgroup v1-only host); "
                                  "not supported");
-        /* In the host's namespace, "/" is the host's root cgroup: never make that writable. */
-        if (!namespaced && strcmp(x->cgroup_path, "/") == 0)
-                return error_set(e, -EPERM, "the container shares the host's cgroup namespace and sits in its root "
-                                 "cgroup2 cgroup; refusing to make that writable");
         r = rootfs_open_at(&x->root, op->target, O_PATH | O_DIRECTORY, &tfd);
         if (r < 0)
                 return resolve_failed(e, r, op->target);
-        if (cgroup_already_done(tfd, namespaced, x->cgroup_path))
+        if (cgroup_already_delegated(f, tfd, op->action->child))
                 return EXEC_ALREADY;    /* running twice must not stack mounts */
-        r = mount_fs_at("cgroup2", "", base | (namespaced ? 0 : MS_RDONLY), tfd, &u->mount_fd);
-        if (r == -EBUSY && namespaced)
-                return cgroup_remount_writable(tfd, op, u, e);
+        if (f->own_ns)
+                r = mount_fs_at("cgroup2", "", base, tfd, &u->mount_fd);
+        else    /* flags after: mount(2) could not reach the new mount through tfd to set them */
+                r = mount_bind_at(f->hostfd, tfd, false, 0);
+        if (r == -EBUSY && f->own_ns) {
+                if ((r = cgroup_remount_writable(tfd, op, u, e)) < 0)
+                        return r;
+                return cgroup_delegate(f, tfd, op->action->child, &u->cg, e);
+        }
         if (r < 0)
                 return error_setsys(e, r, "cannot mount cgroup2 on %s", op->target);
         r = find_new_mount(x, op->target, CGROUP2_SUPER_MAGIC, &u->mount_fd);
         if (r < 0)
                 return error_setsys(e, r, "cgroup2 on %s did not land where it was resolved", op->target);
-        if (namespaced)
-                return 0;
-        if (!path_is_normalized_absolute(x->cgroup_path))
-                return error_set(e, -EINVAL, "odd cgroup path \"%s\"", x->cgroup_path);
-        own = openat(u->mount_fd, x->cgroup_path + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (own < 0)
-                return error_setsys(e, -errno, "cannot find the container's cgroup %s", x->cgroup_path);
-        r = mount_bind_at(own, own, false, 0);
-        if (r < 0)
-                return error_setsys(e, r, "cannot bind the container's cgroup %s", x->cgroup_path);
-        ownmnt = openat(u->mount_fd, x->cgroup_path + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (ownmnt < 0 || (r = mount_set_flags(ownmnt, base, false)) < 0)
-                return error_setsys(e, ownmnt < 0 ? -errno : r, "cannot make the container's cgroup %s writable",
-                                    x->cgroup_path);
-        return 0;
+        if (!f->own_ns && (r = mount_set_flags(u->mount_fd, base, false)) < 0)
+                return error_setsys(e, r, "cannot set nosuid,nodev,noexec on cgroup2 on %s", op->target);
+        return cgroup_delegate(f, u->mount_fd, op->action->child, &u->cg, e);
 }
 
 static int exec_op(struct executor *x, const struct op *op, struct undo *u, struct error *e)
@@ -632,12 +584,13 @@ static int exec_op(struct executor *x, const struct op *op, struct undo *u, stru
         }
 }
 
-static bool needs_cgroup(const struct resolution *r)
+/* The first cgroup operation that will run, or NULL. */
+static const struct op *cgroup_op(const struct resolution *r)
 {
         for (size_t i = 0; i < r->n_ops; i++)
                 if (!r->ops[i].skipped && r->ops[i].kind == ACTION_CGROUP)
-                        return true;
-        return false;
+                        return &r->ops[i];
+        return NULL;
 }
 
 static int enter_ns(const char *pid, const char *ns, int nstype, struct error *e)
@@ -659,37 +612,35 @@ static int enter_ns(const char *pid, const char *ns, int nstype, struct error *e
 }
 
 /*
- * createContainer runs inside the container's namespaces already (runc passes pid
- * 1, crun 0: never setns then). The runtime-namespace stages enter the container's
- * mount namespace, and its cgroup namespace, through its host pid.
+ * createContainer runs inside the container's namespaces already: the container's
+ * init is the hook's parent (cgroup_find_init checks it). The runtime-namespace
+ * stages enter the cgroup and mount namespaces of the state's pid, once the kernel
+ * has confirmed it is a container's. Which cgroup and cgroup namespace the init is
+ * in comes from /proc, cross-checked with config.json's linux.cgroupsPath.
  */
 static int enter_container(struct executor *x, const struct spec *spec, struct error *e)
 {
         bool in_container = strcmp(x->res->stage, "createContainer") == 0;
+        const struct op *cg = cgroup_op(x->res);
+        const char *child = cg ? cg->action->child : CGROUP_CHILD_DEFAULT;
         char pid[16];
         int r;
 
-        if (in_container)
-                snprintf(pid, sizeof(pid), "self");
-        else if (x->state->pid <= 0)
-                return error_set(e, -EINVAL, "stage %s needs the container's pid in the state", x->res->stage);
-        else
-                snprintf(pid, sizeof(pid), "%d", x->state->pid);
-        if (needs_cgroup(x->res) && (r = read_cgroup2_path(pid, &x->cgroup_path, e)) < 0)
-                return r;
-        x->cgroupns = spec->cgroupns_private || spec->cgroupns_joined;
-        if (in_container)
+        if (in_container && !cg)
                 return 0;
-        if (x->cgroupns && (r = enter_ns(pid, "cgroup", CLONE_NEWCGROUP, e)) < 0)
+        if ((r = cgroup_find_init(x->res->stage, x->state->pid, &x->cg, e)) < 0 ||
+            (r = cgroup_read_paths(&x->cg, in_container, e)) < 0)
                 return r;
-        if ((r = enter_ns(pid, "mnt", CLONE_NEWNS, e)) < 0)
-                return r;
-        /* In the container's own namespace the cgroup path is relative to its root. */
-        if (x->cgroupns && x->cgroup_path) {
-                free(x->cgroup_path);
-                x->cgroup_path = xstrdup("/");
+        if (!in_container) {
+                snprintf(pid, sizeof(pid), "%d", x->cg.pid);
+                if ((r = enter_ns(pid, "cgroup", CLONE_NEWCGROUP, e)) < 0)
+                        return r;
+                if (x->cg.own_ns && (r = cgroup_read_paths(&x->cg, true, e)) < 0)
+                        return r;
+                if ((r = enter_ns(pid, "mnt", CLONE_NEWNS, e)) < 0)
+                        return r;
         }
-        return 0;
+        return cgroup_check(&x->cg, spec->cgroups_path, child, cg != NULL, e);
 }
 
 const char *exec_outcome_name(enum exec_outcome o)
@@ -709,6 +660,7 @@ int exec_resolution(const struct resolution *r, const struct spec *spec, const s
         size_t *undo_of = xmalloc((r->n_ops + 1) * sizeof(size_t));
         int ret = 0;
 
+        cgroup_facts_init(&x.cg);
         for (size_t i = 0; i < r->n_ops; i++)
                 outcomes[i] = r->ops[i].skipped ? OUTCOME_SKIPPED : OUTCOME_NOT_RUN;
         if (resolution_active_ops(r) == 0 || strcmp(r->stage, "poststop") == 0)
@@ -748,7 +700,7 @@ out:
         }
         free(undo_of);
         free(x.undo);
-        free(x.cgroup_path);
+        cgroup_facts_free(&x.cg);
         rootfs_close(&x.root);
         return ret;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "mountopt.h"
 #include "vars.h"
 
@@ -31,6 +32,7 @@ enum field_type {
         FIELD_REPLACE,            /* "missing" | "empty" | "always" */
         FIELD_VIA,                /* "write" | "bind" */
         FIELD_WHEN,
+        FIELD_CGROUP_CHILD,       /* one plain name, not a kernel file's */
 };
 
 struct field {
@@ -70,6 +72,7 @@ static const struct field bind_fields[] = {
 static const struct field cgroup_fields[] = {
         COMMON_FIELDS,
         F("target", FIELD_PATH, false, target),
+        F("child", FIELD_CGROUP_CHILD, false, child),
         { 0 },
 };
 
@@ -98,7 +101,11 @@ static const struct action_kind_def {
 
 static void tmpfs_defaults(struct action *a) { a->keep_submounts = true; }
 static void bind_defaults(struct action *a) { a->create = true; a->recursive = true; }
-static void cgroup_defaults(struct action *a) { a->target = xstrdup("/sys/fs/cgroup"); }
+static void cgroup_defaults(struct action *a)
+{
+        a->target = xstrdup("/sys/fs/cgroup");
+        a->child = xstrdup(CGROUP_CHILD_DEFAULT);
+}
 static void mkdir_defaults(struct action *a) { a->mode = 0755; }
 static void file_defaults(struct action *a) { a->mode = 0644; a->replace = REPLACE_EMPTY; }
 
@@ -264,6 +271,13 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
                         return false;
                 a->via_bind = i == 1;
                 return true;
+        case FIELD_CGROUP_CHILD:
+                if (!cgroup_child_name_ok(v)) {
+                        problem(L, line_of(s), "child \"%s\" must be one name of letters, digits, \"-_.@\", "
+                                "not starting with \"cgroup.\"", v);
+                        return false;
+                }
+                break;
         default:
                 break;
         }
@@ -599,6 +613,7 @@ static void action_free(struct action *a)
         free(a->source);
         free(a->options);
         free(a->content);
+        free(a->child);
 }
 
 void plan_free(struct plan *p)

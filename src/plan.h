@@ -50,6 +50,7 @@ struct action {
         char *content;            /* file: template */
         enum file_replace replace;
         bool via_bind;            /* file: bind a private copy over the target, never write it */
+        char *child;              /* cgroup: the delegated child cgroup's name */
 };
 
 struct plan {

@@ -43,10 +43,35 @@ static char *content_preview(const char *c)
         return out;
 }
 
+/* The cgroup config.json names, as shown: "-" when none, ".../a/b" when relative. */
+static char *cgroup_shown(const struct op *op)
+{
+        if (!*op->cgroup_expected)
+                return xstrdup("-");
+        return xasprintf("%s%s", op->cgroup_relative ? "..." : "", op->cgroup_expected);
+}
+
+/*
+ * Where the delegated child appears in the container: under the mount's root in a
+ * cgroup namespace of its own (its root is the container's cgroup), else under
+ * the cgroup's path. The executor takes the namespace and the cgroup from the
+ * kernel; config.json's claim here is what the dry run can know.
+ */
+static char *cgroup_writable(const struct op *op)
+{
+        _cleanup_free_ char *shown = cgroup_shown(op);
+
+        if (op->cgroupns_private)
+                return xasprintf("%s/%s", op->target, op->action->child);
+        if (!*op->cgroup_expected || op->cgroup_relative)
+                return xasprintf("%s/<cgroup %s>/%s", op->target, shown, op->action->child);
+        return xasprintf("%s%s/%s", op->target, op->cgroup_expected, op->action->child);
+}
+
 static void report_op_details(FILE *f, const struct op *op)
 {
         const struct action *a = op->action;
-        _cleanup_free_ char *opts = NULL, *preview = NULL;
+        _cleanup_free_ char *opts = NULL, *preview = NULL, *cg = NULL, *rw = NULL;
 
         switch (op->kind) {
         case ACTION_TMPFS:
@@ -61,8 +86,11 @@ static void report_op_details(FILE *f, const struct op *op)
                         a->recursive ? " recursive" : "", a->create ? " create" : "");
                 break;
         case ACTION_CGROUP:
-                fprintf(f, " type=cgroup namespace=%s cgroupsPath=%s layout=auto",
-                        op->cgroupns_private ? "private" : "host", *op->cgroups_path ? op->cgroups_path : "-");
+                cg = cgroup_shown(op);
+                rw = cgroup_writable(op);
+                fprintf(f, " type=cgroup namespace=%s cgroupsPath=%s cgroup=%s child=%s read-only=%s writable=%s",
+                        op->cgroupns_private ? "private" : "host", *op->cgroups_path ? op->cgroups_path : "-", cg,
+                        a->child, op->target, rw);
                 break;
         case ACTION_MKDIR:
                 fprintf(f, " mode=%04o", a->mode);
@@ -202,7 +230,7 @@ static json_t *op_to_json(const struct op *op)
 {
         const struct action *a = op->action;
         json_t *o = json_object();
-        _cleanup_free_ char *opts = NULL;
+        _cleanup_free_ char *opts = NULL, *rw = NULL;
 
         json_object_set_new(o, "action", json_string(action_kind_name(op->kind)));
         json_object_set_new(o, "target", json_text(op->target));
@@ -233,6 +261,12 @@ static json_t *op_to_json(const struct op *op)
                 json_object_set_new(o, "type", json_string("cgroup"));
                 json_object_set_new(o, "cgroup_namespace", json_string(op->cgroupns_private ? "private" : "host"));
                 json_object_set_new(o, "cgroups_path", json_text(op->cgroups_path));
+                json_object_set_new(o, "cgroup", *op->cgroup_expected ? json_text(op->cgroup_expected) : json_null());
+                json_object_set_new(o, "cgroup_relative", json_boolean(op->cgroup_relative));
+                json_object_set_new(o, "child", json_text(a->child));
+                json_object_set_new(o, "read_only", json_text(op->target));
+                rw = cgroup_writable(op);
+                json_object_set_new(o, "writable", json_text(rw));
                 break;
         case ACTION_MKDIR:
                 json_object_set_new(o, "type", json_string("directory"));

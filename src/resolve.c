@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "cgroup.h"
 #include "vars.h"
 
 struct resolver {
@@ -98,8 +99,13 @@ static int resolve_action(struct resolver *R, const struct plan *p, const struct
                         return r;
                 break;
         case ACTION_CGROUP:
-                op->cgroupns_private = R->spec->cgroupns_private;
+                op->cgroupns_private = R->spec->cgroupns_private || R->spec->cgroupns_joined;
                 op->cgroups_path = xstrdup(R->spec->cgroups_path ? R->spec->cgroups_path : "");
+                if (cgroup_expected_path(op->cgroups_path, &op->cgroup_expected, &op->cgroup_relative) < 0)
+                        return error_set(e, -EINVAL, "config.json: linux.cgroupsPath \"%s\" is not a cgroup path",
+                                         op->cgroups_path);
+                if (!op->cgroup_expected)
+                        op->cgroup_expected = xstrdup("");
                 break;
         case ACTION_FILE:
                 if ((r = expand(R, p, a, "content", a->content, &op->content, e)) < 0)
@@ -214,6 +220,7 @@ void resolution_free(struct resolution *r)
                 strv_free(&op->keep);
                 free(op->content);
                 free(op->cgroups_path);
+                free(op->cgroup_expected);
         }
         free(r->ops);
         for (size_t i = 0; i < r->n_plans; i++)

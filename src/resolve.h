@@ -31,6 +31,8 @@ struct op {
         size_t content_len;
         bool cgroupns_private;    /* cgroup: the container has its own cgroup namespace */
         char *cgroups_path;       /* cgroup: linux.cgroupsPath, for display */
+        char *cgroup_expected;    /* cgroup: the cgroup it names ("" when none; the kernel decides) */
+        bool cgroup_relative;     /* ... relative to the runtime's own cgroup */
 };
 
 struct plan_result {

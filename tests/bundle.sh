@@ -1,14 +1,41 @@
 # shellcheck shell=bash
 # Minimal OCI bundles for the tests that run the hook without a runtime.
 
-# bundle_config MOUNTS_JSON ENV_JSON: a config.json, on stdout, of a container
-# running /sbin/init with mount, pid and cgroup namespaces of its own.
+# bundle_config MOUNTS_JSON ENV_JSON [CGROUPS_PATH]: a config.json, on stdout, of a
+# container running /sbin/init with mount, pid and cgroup namespaces of its own.
 bundle_config() {
+        local cgpath=""
+        [ -z "${3:-}" ] || cgpath='"cgroupsPath": "'$3'", '
         cat <<JSON
 {"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"], "env": ${2:-[]}, "cwd": "/"},
  "root": {"path": "rootfs"}, "hostname": "t", "mounts": ${1:-[]},
- "linux": {"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "cgroup"}]}}
+ "linux": {$cgpath"namespaces": [{"type": "mount"}, {"type": "pid"}, {"type": "cgroup"}]}}
 JSON
+}
+
+# The host's cgroup2 hierarchy: /sys/fs/cgroup on a cgroup2-only host, else the
+# hybrid layout's /sys/fs/cgroup/unified.
+bundle_cg2() {
+        if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then echo /sys/fs/cgroup; else echo /sys/fs/cgroup/unified; fi
+}
+
+# bundle_in_cgroup DIR CMD...: runs CMD with its processes in cgroup DIR (made if
+# missing): the hook takes the container's cgroup from the kernel, as its parent's.
+bundle_in_cgroup() {
+        local dir=$1
+        shift
+        mkdir -p "$dir" && (echo "$BASHPID" >"$dir/cgroup.procs" && exec "$@")
+}
+
+# bundle_cgroup_rm DIR: removes a test cgroup tree, deepest first, killing what is left.
+bundle_cgroup_rm() {
+        local procs
+        [ -d "$1" ] || return 0
+        for procs in $(find "$1" -name cgroup.procs); do
+                xargs -r kill -KILL <"$procs" 2>/dev/null
+        done
+        find "$1" -depth -type d -exec rmdir {} + 2>/dev/null
+        return 0
 }
 
 # bundle_state ID BUNDLE: the state a runtime gives a createContainer hook.

@@ -14,7 +14,9 @@ if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
         exit 0
 fi
 work=$(mktemp -d /var/tmp/omp-exec.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cg2=$(bundle_cg2)
+cgbase=/omp-exec-$$
+trap 'bundle_cgroup_rm "$cg2$cgbase"; rm -rf "$work"' EXIT
 
 # result NAME STATUS [DETAIL...]: ok, with the hook's output when it failed.
 result() {
@@ -22,10 +24,12 @@ result() {
 }
 
 
-# new_case NAME: a bundle with a minimal rootfs and a config.json running /sbin/init.
+# new_case NAME: a bundle with a minimal rootfs and a config.json running /sbin/init,
+# whose cgroup is CG (made by in_ns).
 new_case() {
         B=$work/$1
         R=$B/rootfs
+        CG=$cgbase/$1 CGNS=-C
         mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
         : >"$R/etc/machine-id"
         bundle_fake_systemd "$R"
@@ -33,15 +37,18 @@ new_case() {
         write_config '[]'
 }
 
-write_config() { bundle_config "$1" '["container=docker"]' >"$B/config.json"; }  # MOUNTS_JSON
+write_config() { bundle_config "$1" '["container=docker"]' "$CG" >"$B/config.json"; }  # MOUNTS_JSON
 
 # in_ns SCRIPT: runs SCRIPT with bash in a private mount namespace where the rootfs is
-# a mount of its own, as runc leaves it; $HOOK, $R, $B, $STATE and $PLAN are set.
+# a mount of its own, as runc leaves it; $HOOK, $R, $B, $STATE and $PLAN are set. Its
+# processes are in cgroup $CG, with a cgroup namespace of their own there unless CGNS
+# is empty: the hook's parent stands for the container's init.
 in_ns() {
-        unshare -m --propagation private env HOOK="$hook" R="$R" B="$B" STATE="$STATE" PLAN="${PLAN:-$src/plans/systemd.conf}" \
+        bundle_in_cgroup "$cg2$CG" timeout 60 unshare -m $CGNS --propagation private \
+                env HOOK="$hook" R="$R" B="$B" STATE="$STATE" PLAN="${PLAN:-$src/plans/systemd.conf}" CGDIR="$cg2$CG" \
                 bash -c 'mount --bind "$R" "$R" || exit 99
                 mounts() { awk -v r="$R" "\$5 == r || index(\$5, r \"/\") == 1 { for (i = 7; \$i != \"-\"; i++); print \$5, \$(i+1), \$6 }" /proc/self/mountinfo; }
-                hook() { printf "%s" "$STATE" | timeout 20 "$HOOK" --plan "$PLAN" "$@"; }
+                hook() { printf "%s" "$STATE" | "$HOOK" --plan "$PLAN" "$@"; }
                 '"$1" >"$work/log" 2>&1
 }
 
@@ -91,7 +98,7 @@ t_idempotent() {
         in_ns 'hook && hook || exit 1
                [ "$(mounts | grep -c "^$R/etc/machine-id ")" = 1 ] || exit 4
                [ "$(mounts | grep -c "^$R/run tmpfs")" = 1 ] || exit 2
-               [ "$(mounts | grep -c "^$R/sys/fs/cgroup cgroup2")" = 1 ] || exit 3'
+               [ "$(mounts | grep -c "^$R/sys/fs/cgroup cgroup2")" = 1 ] || { mounts; exit 3; }'
         result "running the hook twice stacks no mounts" $?
 }
 
@@ -116,23 +123,153 @@ t_tmp_already_mounted() {
         result "/tmp left alone when config.json mounts it" $?
 }
 
-# Without a cgroup namespace of its own the container gets the host layout: cgroup2
-# read-only, its own cgroup bound writable; the host's root cgroup is never writable.
+# The cgroup the container gets: the tree read-only, only the child "payload" of its
+# own cgroup writable, with the container's init (the hook's parent: the shell in the
+# namespace) moved into it.
+# VIEW is where its own cgroup appears in the container's /sys/fs/cgroup.
+check_delegation() { # NAME VIEW
+        local name=$1 view=$2
+        in_ns 'hook || exit 1
+               mounts | grep -q "^$R/sys/fs/cgroup cgroup2 ro," || exit 2
+               mounts | grep -q "^$R/sys/fs/cgroup'"$view"'/payload cgroup2 rw," || exit 3
+               [ -d "$CGDIR/payload" ] && grep -qx $$ "$CGDIR/payload/cgroup.procs" || exit 4
+               c=$R/sys/fs/cgroup'"$view"'
+               for f in "$c/cgroup.max.descendants" "$c/cgroup.subtree_control" "$R/sys/fs/cgroup/cgroup.max.depth"; do
+                       [ -e "$f" ] && (echo 3 >"$f") 2>/dev/null && { echo "$f writable"; exit 5; }
+               done
+               mkdir "$c/sibling" 2>/dev/null && exit 6
+               echo 7 >"$c/payload/cgroup.max.descendants" && mkdir "$c/payload/sub" && rmdir "$c/payload/sub" || exit 7'
+        result "$name: tree read-only, $view/payload writable, init moved into it" $? "exit $?"
+        [ "$(cat "$cg2$CG/cgroup.max.descendants")" = max ]
+        result "$name: the cgroup's own limits untouched" $?
+}
+
+t_private_cgroupns() {
+        new_case privcg
+        check_delegation "own cgroup namespace" ""
+}
+
+# Without a cgroup namespace of its own the container gets the host layout: the host's
+# cgroup2 mount cloned read-only, the child of its own cgroup writable at its place.
 t_host_cgroupns() {
         new_case hostcg
+        CGNS=""
         sed -i 's|, {"type": "cgroup"}||' "$B/config.json"
-        own=$(sed -n 's/^0:://p' /proc/self/cgroup)
-        if [ "$own" = / ]; then
-                in_ns 'hook; [ $? = 1 ] || exit 1; ! mounts | grep -q "^$R/sys/fs/cgroup "'
-                result "host cgroup namespace, root cgroup: refused, nothing mounted" $?
-                grep -q "sits in its root cgroup2 cgroup; refusing to make that writable" "$work/log"
-                result "host cgroup namespace, root cgroup: says why" $? "$(cat "$work/log")"
-        else
-                in_ns 'hook || exit 1
-                       mounts | grep -q "^$R/sys/fs/cgroup cgroup2 ro," || exit 2
-                       mounts | grep -q "^$R/sys/fs/cgroup'"$own"' cgroup2 rw," || exit 3'
-                result "host cgroup namespace: cgroup2 read-only, own cgroup $own writable" $?
-        fi
+        check_delegation "host cgroup namespace" "$CG"
+        # config.json's claim of a cgroup namespace decides nothing: the kernel's word does
+        new_case hostcgclaim
+        CGNS=""
+        check_delegation "host cgroup namespace, config.json claiming one of its own" "$CG"
+}
+
+# systemd's cgroupsPath form, with the init one cgroup below the scope (crun puts it in
+# <scope>/container), in both namespace layouts.
+t_systemd_form() {
+        local slice=ompx$$ scope
+        scope=/$slice.slice/$slice-t.slice/omp-n.scope
+        trap 'bundle_cgroup_rm "$cg2/'"$slice"'.slice"; bundle_cgroup_rm "$cg2$cgbase"; rm -rf "$work"' EXIT
+        new_case sdform
+        CG=$scope/container
+        write_config '[]' && sed -i "s|\"cgroupsPath\": \"[^\"]*\"|\"cgroupsPath\": \"$slice-t.slice:omp:n\"|" "$B/config.json"
+        check_delegation "systemd-form cgroupsPath, init below the scope, own namespace" ""
+        new_case sdformhost
+        CG=$scope/container2 CGNS=""
+        write_config '[]' && sed -i "s|\"cgroupsPath\": \"[^\"]*\"|\"cgroupsPath\": \"$slice-t.slice:omp:n\"|" "$B/config.json"
+        check_delegation "systemd-form cgroupsPath, init below the scope, host namespace" "$CG"
+        bundle_cgroup_rm "$cg2/$slice.slice"
+}
+
+# refused NAME EXPECTED-TEXT: the hook exits 1 with one line, mounts nothing, makes no child.
+refused() {
+        local name=$1 want=$2
+        in_ns 'before=$(mounts); hook "${@}"; rc=$?
+               [ $rc = 1 ] || { echo "exit $rc"; exit 1; }
+               [ "$before" = "$(mounts)" ] || { echo "mounts left"; exit 2; }'
+        result "$name: refused, exit 1, nothing mounted" $?
+        [ ! -e "$cg2$CG/payload" ] && [ "$(wc -l <"$work/log")" = 1 ] && grep -q "$want" "$work/log"
+        result "$name: one line saying why, no child cgroup" $? "$(cat "$work/log")"
+}
+
+# The cgroup config.json names must be the one the kernel says the container is in.
+t_cgroup_mismatch() {
+        new_case mismatch
+        write_config '[]' && sed -i "s|\"cgroupsPath\": \"[^\"]*\"|\"cgroupsPath\": \"$cgbase/elsewhere\"|" "$B/config.json"
+        mkdir -p "$cg2$cgbase/elsewhere"
+        refused "cgroupsPath names another cgroup, own namespace" "is not in cgroup $cgbase/elsewhere"
+        CGNS=""
+        refused "cgroupsPath names another cgroup, host namespace" "linux.cgroupsPath names $cgbase/elsewhere"
+        sed -i "s|\"cgroupsPath\": \"[^\"]*\"|\"cgroupsPath\": \"system.slice:docker:omp\"|" "$B/config.json"
+        refused "systemd-form cgroupsPath names another cgroup" "names /system.slice/docker-omp.scope"
+}
+
+# --stage prestart enters the state's pid only if it is a container's init.
+t_prestart_pid() {
+        local sleeper
+        new_case prestartself
+        STATE=$(bundle_state prestartself "$B" | sed 's/"pid":1/"pid":PID/')
+        in_ns 'printf "%s" "${STATE/PID/$$}" | "$HOOK" --plan "$PLAN" --stage prestart; [ $? = 1 ]'
+        result "prestart: a pid in the hook's own mount namespace is refused" $? "$(cat "$work/log")"
+        grep -q "shares the hook's mount namespace" "$work/log"
+        result "prestart: ... saying why" $? "$(cat "$work/log")"
+
+        new_case prestartother
+        unshare -m --propagation private sleep 60 & sleeper=$!
+        sleep 0.2
+        printf '%s' "$(bundle_state prestartother "$B" | sed "s/\"pid\":1/\"pid\":$sleeper/")" |
+                "$hook" --plan "$src/plans/systemd.conf" --stage prestart >"$work/log" 2>&1
+        [ $? = 1 ] && grep -q "linux.cgroupsPath names $CG" "$work/log" && ! grep -q " $R/" "/proc/$sleeper/mountinfo"
+        result "prestart: a pid outside the container's cgroup is refused, nothing mounted" $? "$(cat "$work/log")"
+        kill "$sleeper"; wait "$sleeper" 2>/dev/null
+
+        new_case prestart
+        mkdir -p "$cg2$CG"
+        (echo "$BASHPID" >"$cg2$CG/cgroup.procs" && exec unshare -m -C --propagation private sleep 60) & sleeper=$!
+        sleep 0.2
+        printf '%s' "$(bundle_state prestart "$B" | sed "s/\"pid\":1/\"pid\":$sleeper/")" |
+                "$hook" --plan "$src/plans/systemd.conf" --stage prestart >"$work/log" 2>&1
+        [ $? = 0 ] && grep -q " $R/sys/fs/cgroup/payload .* - cgroup2 " "/proc/$sleeper/mountinfo" &&
+                grep -qx "$sleeper" "$cg2$CG/payload/cgroup.procs" && ! grep -q " $R/" /proc/self/mountinfo
+        result "prestart: the container's init entered, moved into payload" $? "$(cat "$work/log")"
+        kill "$sleeper"; wait "$sleeper" 2>/dev/null
+}
+
+# The host's cgroup2 mount options stay as they are: a fresh cgroup2 mount made from the
+# host's cgroup namespace would re-apply them to the whole hierarchy (memory_recursiveprot
+# gone, nsdelegate cleared). memory_recursiveprot is set right before the hook, read right
+# after it (inside the namespace) and the original options are put back at once (a fresh
+# mount in a throwaway mount namespace sets exactly those; a remount leaves them): the
+# window is too short for another test's fresh mount to count, or for another test
+# comparing host mount tables to see it. The remount and the reset run in the outer
+# cgroup namespace, the host's: elsewhere they change nothing.
+t_host_cgroup_options() {
+        local layout
+        local -A kept=() fails=()
+        cg2_orig=$(findmnt -no FS-OPTIONS --mountpoint "$cg2" | sed 's/^r[wo],\{0,1\}//')
+        mkdir -p "$work/cg2mnt"
+        trap 'unshare -m --propagation private mount -t cgroup2 ${cg2_orig:+-o "$cg2_orig"} cgroup2 "$work/cg2mnt"
+              bundle_cgroup_rm "$cg2$cgbase"; rm -rf "$work"' EXIT
+        for layout in private host private host private host; do
+                # Up to three tries: a hook that resets the options does so every time;
+                # another test's fresh cgroup2 mount landing in the window does not.
+                [ -n "${kept[$layout]:-}" ] && continue
+                new_case "opt$layout$RANDOM"
+                [ $layout = host ] && CGNS=""
+                OUTER=$$ ORIG=$cg2_orig CG2=$cg2 MNT=$work/cg2mnt in_ns '
+                       host() { nsenter --cgroup=/proc/$OUTER/ns/cgroup -- "$@"; }
+                       host mount -o remount,memory_recursiveprot "$CG2" || exit 9
+                       hook; rc=$?
+                       grep " - cgroup2 " /proc/self/mountinfo | grep -v memory_recursiveprot && rc=2
+                       host unshare -m --propagation private mount -t cgroup2 ${ORIG:+-o "$ORIG"} cgroup2 "$MNT"
+                       exit $rc'
+                [ $? = 0 ] && kept[$layout]=yes || fails[$layout]+=$'\n'$(cat "$work/log")
+        done
+        for layout in private host; do
+                [ -n "${kept[$layout]:-}" ]
+                result "host cgroup2 options kept ($layout cgroup namespace): memory_recursiveprot still set" $? \
+                        "${fails[$layout]:-}"
+        done
+        [ "$(findmnt -no FS-OPTIONS --mountpoint "$cg2" | sed 's/^r[wo],\{0,1\}//')" = "$cg2_orig" ]
+        result "host cgroup2 options back to \"$cg2_orig\"" $?
 }
 
 t_not_systemd() {
@@ -286,7 +423,12 @@ t_keep_through_symlinks
 t_dotdot_destination
 t_keep_unnamed_mount
 t_tmp_already_mounted
+t_private_cgroupns
 t_host_cgroupns
+t_systemd_form
+t_cgroup_mismatch
+t_prestart_pid
+t_host_cgroup_options
 t_not_systemd
 t_symlink_run_absolute
 t_symlink_run_relative

@@ -32,7 +32,9 @@ for tool in jq sha256sum; do
         command -v $tool >/dev/null || { echo "1..0 # SKIP needs $tool"; exit 0; }
 done
 work=$(mktemp -d /var/tmp/omp-faults.XXXXXX)
-trap 'rm -rf --one-file-system "$work"' EXIT
+cg2=$(bundle_cg2)
+cgbase=/omp-faults-$$
+trap 'bundle_cgroup_rm "$cg2$cgbase"; rm -rf --one-file-system "$work"' EXIT
 # The hook's syslog line (what was done, undone, not run) is read through a /dev/log
 # of our own in the namespace; without python3 that check is left out.
 # (The real interpreter, found once: a pyenv shim costs a second per start.)
@@ -44,6 +46,7 @@ python=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
 new_case() {
         B=$work/$1
         R=$B/rootfs
+        CG=$cgbase/$1
         PLAN=$plan
         mkdir "$B" && cp -a "$work/template" "$R"
         STATE=$(bundle_state "$1" "$B")
@@ -56,9 +59,9 @@ bundle_fake_systemd "$work/template"     # /sbin/init -> an ELF at /usr/lib/syst
 ln -s ../sbin/init "$work/template/etc/init-link"
 mkfifo "$work/template/run/initctl"
 
-# A cgroup namespace of its own, as exec.sh: the hook mounts cgroup2 writable (the
-# test may sit in the root cgroup, which the host layout refuses to make writable).
-write_config() { bundle_config "$1" '["PATH=/usr/bin:/bin"]' >"$B/config.json"; }  # MOUNTS_JSON
+# A cgroup namespace of its own rooted at the test cgroup CG, as exec.sh: the hook
+# delegates a child of it to the hook's parent, which stands for the container's init.
+write_config() { bundle_config "$1" '["PATH=/usr/bin:/bin"]' "$CG" >"$B/config.json"; }  # MOUNTS_JSON
 
 # plan_with SED-SCRIPT: PLAN becomes a copy of the systemd plan edited on the same
 # lines (the line numbers stay); an edit that matches nothing is an error.
@@ -82,7 +85,9 @@ mounts() { awk -v r="$R" "\$5 == r || index(\$5, r \"/\") == 1" /proc/self/mount
 listing() {
         (cd "$R" && find . -printf "%p %y %m %s %n %U:%G %l\n" -type f -exec sha256sum {} + | LC_ALL=C sort)
 }
-snapshot() { { mounts; echo "---"; listing; } >"$1"; }
+# the cgroups below the container cgroup: a child made for it is gone again after a fault
+cgroups() { (cd "$CGDIR" && find . -mindepth 1 -type d | sort); }
+snapshot() { { mounts; echo "---"; listing; echo "---"; cgroups; } >"$1"; }
 # run_hook: the hook with the state on stdin, stderr in $W/err, its syslog in $W/syslog.
 run_hook() {
         if [ -n "$PY" ] && mount -t tmpfs -o mode=755 omp-faults-dev /dev && mknod -m 666 /dev/null c 1 3; then
@@ -116,7 +121,8 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 # in_ns SCRIPT: bash in a private mount namespace where the rootfs is a mount of its own.
 in_ns() {
-        unshare -m --propagation private env HOOK="$hook" R="$R" B="$B" STATE="$STATE" PLAN="$PLAN" \
+        bundle_in_cgroup "$cg2$CG" unshare -m -C --propagation private \
+                env HOOK="$hook" R="$R" B="$B" STATE="$STATE" PLAN="$PLAN" CGDIR="$cg2$CG" \
                 W="$work" PY="$python" LOGGER="$LOGGER" \
                 bash -c 'mount --bind "$R" "$R" || exit 99
                 '"$NS_LIB$1" >"$work/ns.log" 2>&1
@@ -194,7 +200,7 @@ t_faults() {
         [ "$N_ACTIONS" -ge 8 ]
         result "the systemd plan resolves to $N_ACTIONS operations without \$container" $?
         in_ns 'snapshot "$W/before"; run_hook; echo $? >"$W/rc"; snapshot "$W/after"'
-        [ "$(cat "$work/rc")" = 0 ] && [ "$(grep -c ' - tmpfs\| - cgroup2' "$work/after")" -ge 4 ] &&
+        [ "$(cat "$work/rc")" = 0 ] && [ "$(grep -c ' - tmpfs\| - cgroup2' "$work/after")" -ge 4 ] && grep -qx './payload' "$work/after" &&
                 ! cmp -s "$work/before" "$work/after"
         result "control: without a fault the same setup changes mounts and files" $? "$(cat "$work/err" "$work/ns.log")"
         if [ -n "$python" ]; then

@@ -15,7 +15,8 @@ if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
         exit 0
 fi
 work=$(mktemp -d /var/tmp/omp-install.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cg=/omp-install-$$ cg2=$(bundle_cg2)
+trap 'bundle_cgroup_rm "$cg2$cg"; rm -rf "$work"' EXIT
 dest=$work/dest
 
 
@@ -37,9 +38,11 @@ ok "hooks.d file names the installed hook" $?
 [ ! -e "$dest$pkgdatadir/plans/shared-volumes.conf" ]
 ok "the example plan is documentation, not an active plan" $?
 
-# in_installed SCRIPT: run SCRIPT where the installed tree is at its real paths.
+# in_installed SCRIPT: run SCRIPT where the installed tree is at its real paths, in a
+# test cgroup with a cgroup namespace of its own (the hook's parent stands for the
+# container's init).
 in_installed() {
-        unshare -m --propagation private env DEST="$dest" PREFIX="$prefix" SYSCONFDIR="$sysconfdir" bash -c '
+        bundle_in_cgroup "$cg2$cg" unshare -m -C --propagation private env DEST="$dest" PREFIX="$prefix" SYSCONFDIR="$sysconfdir" bash -c '
                 mount --bind "$DEST$PREFIX" "$PREFIX" || exit 99
                 case $SYSCONFDIR in "$PREFIX"/*) ;; *) mount --bind "$DEST$SYSCONFDIR" "$SYSCONFDIR" || exit 99;; esac
                 '"$1"
@@ -47,7 +50,7 @@ in_installed() {
 
 mkdir -p "$work/b/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
 bundle_fake_systemd "$work/b/rootfs"
-bundle_config '[]' '["container=docker"]' >"$work/b/config.json"
+bundle_config '[]' '["container=docker"]' "$cg" >"$work/b/config.json"
 out=$(in_installed "\"$bindir/oci-mountplan\" --validate" 2>&1)
 ok "installed hook finds its plans: $out" $([ "$out" = "1 plan(s) valid" ]; echo $?)
 out=$(in_installed "mkdir -p \"$sysconfdir/oci-mountplan/plans.d\" && ln -s /dev/null \"$sysconfdir/oci-mountplan/plans.d/systemd.conf\" &&

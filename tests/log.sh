@@ -15,19 +15,23 @@ if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null || ! command -v socat >/
         exit 0
 fi
 work=$(mktemp -d /var/tmp/omp-log.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# The hook's parent stands for the container's init: in a test cgroup, with a cgroup
+# namespace of its own.
+cg=/omp-log-$$ cg2=$(bundle_cg2)
+trap 'bundle_cgroup_rm "$cg2$cg"; rm -rf "$work"' EXIT
 
 
 B=$work/bundle
 mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
 : >"$B/rootfs/etc/machine-id"
 bundle_fake_systemd "$B/rootfs"
-bundle_config '[]' '["container=docker"]' >"$B/config.json"
+bundle_config '[]' '["container=docker"]' "$cg" >"$B/config.json"
 STATE=$(bundle_state 4f9a2b1c0d8e7f6a5b4c "$B")
 
 # with_syslog LOGFILE SCRIPT: SCRIPT runs with a /dev/log whose datagrams go to LOGFILE.
 with_syslog() {
-        unshare -m --propagation private env R="$B/rootfs" W="$work" LOG="$1" HOOK="$hook" STATE="$STATE" \
+        bundle_in_cgroup "$cg2$cg" unshare -m -C --propagation private \
+                env R="$B/rootfs" W="$work" LOG="$1" HOOK="$hook" STATE="$STATE" \
                 PLAN="$src/plans/systemd.conf" bash -c '
                 mkdir -p "$W/dev" && mount -t tmpfs tmpfs "$W/dev" || exit 99
                 for d in null zero urandom random; do : >"$W/dev/$d"; mount --bind "/dev/$d" "$W/dev/$d"; done
@@ -120,7 +124,8 @@ ok "container id with controls: exit 2, one err datagram, escaped" \
 # No socket at all: no error, no delay.
 rm -rf "$B/rootfs" && mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup} && bundle_fake_systemd "$B/rootfs"
 start=$(date +%s%N)
-unshare -m --propagation private env R="$B/rootfs" HOOK="$hook" STATE="$STATE" PLAN="$src/plans/systemd.conf" bash -c '
+bundle_in_cgroup "$cg2$cg" unshare -m -C --propagation private \
+        env R="$B/rootfs" HOOK="$hook" STATE="$STATE" PLAN="$src/plans/systemd.conf" bash -c '
         mount -t tmpfs tmpfs /dev && mount --bind "$R" "$R" && : >/dev/null
         printf "%s" "$STATE" | "$HOOK" --plan "$PLAN" 2>"'"$work/nosock.err"'"'
 rc=$? ms=$((($(date +%s%N) - start) / 1000000))

@@ -170,7 +170,10 @@ static void cgroup_setup(void)
 
         if (!mnt)
                 return;
-        if (asprintf(&bench_cgroup, "%s/omp-bench-%d", mnt, (int)getpid()) < 0)
+        const char *name = getenv("OMP_BENCH_CGROUP");       /* run.sh's, which config.json names */
+
+        if (name && *name ? asprintf(&bench_cgroup, "%s/%s", mnt, name) < 0
+                          : asprintf(&bench_cgroup, "%s/omp-bench-%d", mnt, (int)getpid()) < 0)
                 die("asprintf");
         if (mkdir(bench_cgroup, 0755) < 0)
                 die(bench_cgroup);
@@ -178,15 +181,18 @@ static void cgroup_setup(void)
         free(mnt);
 }
 
-/* A fresh cgroup for one container, or NULL without cgroup2. */
+/*
+ * A fresh cgroup for one container, or NULL without cgroup2. One after the other,
+ * each made and removed, under one name: the one config.json's cgroupsPath gives,
+ * which the hook checks against the cgroup the kernel says its container is in.
+ */
 static char *cgroup_new(void)
 {
-        static unsigned seq;
         char *cg;
 
         if (!bench_cgroup)
                 return NULL;
-        if (asprintf(&cg, "%s/c%u", bench_cgroup, seq++) < 0)
+        if (asprintf(&cg, "%s/c", bench_cgroup) < 0)
                 die("asprintf");
         if (mkdir(cg, 0755) < 0)
                 die(cg);
@@ -213,18 +219,31 @@ static int cgroup_enter(const char *cg)
         return r;
 }
 
-/* Once its processes are reaped; a cgroup can stay busy for a moment after that. */
-static void cgroup_remove(char *cg)
+/* Removes dir once it is empty; a cgroup can stay busy for a moment after its processes are reaped. */
+static void cgroup_rmdir(const char *dir)
 {
-        if (!cg)
-                return;
-        for (int i = 0; rmdir(cg) < 0; i++) {
+        for (int i = 0; rmdir(dir) < 0; i++) {
+                if (errno == ENOENT)
+                        break;
                 if (errno != EBUSY || i == 1000) {
-                        fprintf(stderr, "bench: cannot remove %s: %s\n", cg, strerror(errno));
+                        fprintf(stderr, "bench: cannot remove %s: %s\n", dir, strerror(errno));
                         break;
                 }
                 usleep(1000);
         }
+}
+
+/* The container's cgroup, with the child the hook delegated below it. */
+static void cgroup_remove(char *cg)
+{
+        char *child;
+
+        if (!cg)
+                return;
+        child = path_join(cg, "payload");
+        cgroup_rmdir(child);
+        cgroup_rmdir(cg);
+        free(child);
         free(cg);
 }
 

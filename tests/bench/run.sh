@@ -21,7 +21,7 @@ for p in "$hook" "$bin/bench" "$bin/floor" "$bin/stub-runtime"; do
         [ -x "$p" ] || { echo "bench: $p not built (make bench builds it)" >&2; exit 1; }
 done
 work=$(mktemp -d /var/tmp/omp-bench.XXXXXX)
-[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"' EXIT
+[ "${BENCH_KEEP:-0}" = 1 ] || trap 'rm -rf "$work"; bundle_cgroup_rm "$(bundle_cg2)/$OMP_BENCH_CGROUP"' EXIT
 
 # The container: a tiny rootfs tree (the overlay's lower layer) and a Docker-style bundle.
 L=$work/lower
@@ -31,6 +31,12 @@ mkdir -p "$L"/{etc,run,tmp,var/log,sys,proc,dev,sbin,lib/systemd} "$work"/{scrat
 cp "$bin/stub-runtime" "$L/lib/systemd/systemd"
 ln -s ../lib/systemd/systemd "$L/sbin/init"
 "$src/tests/bench/gen-config.sh" "$work/files" >"$work/bundle/config.json" || exit 1
+# The hook takes the container's cgroup from the kernel and checks it against
+# cgroupsPath: each namespace holder joins a fresh OMP_BENCH_CGROUP/c, made and
+# removed by the bench around every run, which config.json names.
+. "$src/tests/bundle.sh"
+export OMP_BENCH_CGROUP=omp-bench-$$
+sed -i 's|"cgroupsPath":"[^"]*"|"cgroupsPath":"/'"$OMP_BENCH_CGROUP"'/c"|' "$work/bundle/config.json"
 cp "$work/bundle/config.json" "$work/wrapper-config.json"
 printf '{"hooks": {"createContainer": [{"path": "%s", "args": ["oci-mountplan", "--plan", "%s"], "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}]}}\n' \
         "$hook" "$plan" >"$work/hooks.json"

@@ -83,12 +83,25 @@ e2e_cleanup() {
 	e2e_kill_own_pids
 	e2e_umount_below "$E2E_STATE"
 	e2e_remove_cgroups
+	# after the cgroups are gone: a controller cannot be disabled above a child using it
+	e2e_run_restores
 	if [ "${OMP_E2E_KEEP:-0}" = 1 ]; then
 		e2e_log "state kept in $E2E_STATE"
 	else
 		rm -rf --one-file-system "$E2E_STATE"
 	fi
 	return "$rc"
+}
+
+# e2e_on_exit COMMAND: run COMMAND (a shell string, one line) at cleanup, even after a
+# failure; the last registered runs first. Tests that change host settings put them
+# back here.
+e2e_on_exit() { printf '%s\n' "$1" >>"$E2E_STATE/restore"; }
+
+e2e_run_restores() {
+	[ -f "$E2E_STATE/restore" ] || return 0
+	tac "$E2E_STATE/restore" | while read -r cmd; do eval "$cmd"; done
+	rm -f "$E2E_STATE/restore"
 }
 
 # Kill the process groups we started in the background (runtime and hooks).
@@ -223,12 +236,13 @@ t_check() {
 	WHY=""
 }
 
-# e2e_check_cgroup PID EXPECTED EXEC-FUNCTION: the container's init (host pid
-# PID) is in EXPECTED/init.scope of the cgroup2 hierarchy, systemd made
-# system.slice next to it, and it is not in the host's root or init.scope.
-# Complaints go to stdout.
+# e2e_check_cgroup PID EXPECTED EXEC-FUNCTION [CHILD]: the container's init (host pid
+# PID) is in EXPECTED/CHILD/init.scope of the cgroup2 hierarchy (CHILD: the child
+# cgroup the hook delegates, "payload"), systemd made system.slice next to it, and
+# it is not in the host's root or init.scope. Complaints go to stdout.
 e2e_check_cgroup() {
-	local pid=$1 cg=$2 exec_fn=$3 host_cg inside unified=/sys/fs/cgroup/unified
+	local pid=$1 exec_fn=$3 child=${4:-payload} cg host_cg inside unified=/sys/fs/cgroup/unified
+	cg=$2/$child
 	[ -f $unified/cgroup.procs ] || unified=/sys/fs/cgroup
 	host_cg=$(sed -n 's/^0:://p' "/proc/$pid/cgroup" 2>/dev/null)
 	inside=$("$exec_fn" cat /proc/1/cgroup </dev/null 2>/dev/null | sed -n 's/^0:://p')
@@ -239,11 +253,11 @@ e2e_check_cgroup() {
 	elif ! grep -qx "$pid" "$unified$cg/init.scope/cgroup.procs"; then
 		echo "init not in $unified$cg/init.scope/cgroup.procs"
 	elif [ ! -d "$unified$cg/system.slice" ]; then
-		echo "no system.slice below the container's cgroup $cg"
-	elif [ "$inside" != "$cg/init.scope" ] && [ "$inside" != /init.scope ]; then
+		echo "no system.slice below the container's delegated cgroup $cg"
+	elif [ "$inside" != "$cg/init.scope" ] && [ "$inside" != "/$child/init.scope" ]; then
 		echo "inside, /proc/1/cgroup says '$inside'"
 	elif grep -qx "$pid" "$unified/init.scope/cgroup.procs" "$unified/cgroup.procs" 2>/dev/null; then
-		echo "init is in the host's root cgroup or init.scope"
+		echo "init is in the host's root or init.scope"
 	fi
 }
 
@@ -342,6 +356,9 @@ e2e_config_defaults() {
 	CFG_CGROUPNS=false
 	CFG_HOOK_STAGE=createContainer   # "", createContainer, prestart
 	CFG_HOOK_COUNT=1
+	CFG_CGROUP_PARENT=/omp-e2e       # cgroupsPath is PARENT/ID
+	CFG_HOOK_BEFORE=""               # an executable run as a hook just before ours, same stage
+	CFG_HOOK_AFTER=""                # ... just after ours
 	CFG_EXTRA_MOUNTS=""              # JSON objects, comma separated
 	CFG_RESOURCES=true               # Docker's device rules (not on a v2-only host)
 	CFG_ENV='"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "container=docker"'
@@ -372,10 +389,12 @@ e2e_hooks_json() {
 	args='"oci-mountplan", "--plan", "'$OMP_PLAN'"'
 	[ "$CFG_HOOK_STAGE" = createContainer ] || args="$args, \"--stage\", \"$CFG_HOOK_STAGE\""
 	printf '"hooks": { "%s": [' "$CFG_HOOK_STAGE"
+	[ -z "$CFG_HOOK_BEFORE" ] || printf '\n      { "path": "%s", "timeout": 20 },' "$CFG_HOOK_BEFORE"
 	for ((i = 0; i < CFG_HOOK_COUNT; i++)); do
 		[ $i = 0 ] || printf ','
 		printf '\n      { "path": "%s", "args": [%s], "timeout": 20 }' "$OMP_HOOK" "$args"
 	done
+	[ -z "$CFG_HOOK_AFTER" ] || printf ',\n      { "path": "%s", "timeout": 20 }' "$CFG_HOOK_AFTER"
 	printf ' ] },\n'
 }
 
@@ -434,7 +453,7 @@ e2e_config() {
   $(e2e_hooks_json)
   "linux": {
 $(e2e_resources_json)
-    "cgroupsPath": "/omp-e2e/$id",
+    "cgroupsPath": "$CFG_CGROUP_PARENT/$id",
     "namespaces": [ $ns ],
     "maskedPaths": [ $(e2e_json_list "${E2E_MASKED[@]}") ],
     "readonlyPaths": [ $(e2e_json_list "${E2E_READONLY[@]}") ]
@@ -466,9 +485,13 @@ e2e_rt_cmd() {
 			mount --bind "$1" /sys/fs/cgroup/unified/cgroup.controllers || exit 125
 			shift; exec "$@"' "$outer" "$E2E_STATE/empty-file" crun);;
 	runc/v2|crun/v2)
+		# The host's cgroup2 mount moved to /sys/fs/cgroup, not a fresh one: a fresh
+		# cgroup2 mount from the host's cgroup namespace re-applies the hierarchy's
+		# mount options host-wide (memory_recursiveprot, nsdelegate).
 		RT_CMD=(unshare -m --propagation private -- /bin/sh -c "$E2E_NS_GUARD"'
-			umount -R -l /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup || exit 125
-			exec "$@"' "$outer" "$1");;
+			mount --bind /sys/fs/cgroup/unified "$1" && umount -R -l /sys/fs/cgroup &&
+				mount --move "$1" /sys/fs/cgroup || exit 125
+			shift; exec "$@"' "$outer" "$E2E_STATE/empty" "$1");;
 	*) e2e_die "unknown runtime/host $1/$2";;
 	esac
 }
@@ -615,14 +638,19 @@ e2e_teardown() {
 # A snapshot of the host mount table without per-run noise (our own
 # overlays and runtime state).
 e2e_host_mounts() {
-	findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -v -F -e "$E2E_STATE" -e /run/runc -e /run/crun -e /run/netns | sort
+	# Other test runs on the same machine (their state dirs, rootfs builds) are not
+	# the hook's doing either: neither counted nor unmounted.
+	findmnt -rn -o TARGET,FSTYPE,OPTIONS | grep -v -F -e "$E2E_STATE" -e /run/runc -e /run/crun -e /run/netns \
+		-e /var/tmp/omp- -e "$OMP_E2E_CACHE/.build-" | sort
 }
 
 # Unmount anything that appeared on the host since snapshot $1 (a file):
 # a broken hook must not leave the test machine damaged.
 e2e_host_restore_mounts() {
 	local before=$1 mp
-	e2e_host_mounts | comm -13 "$before" - | cut -d' ' -f1 | sort -r | while read -r mp; do
+	# New mount points only: a mount whose options changed (another test may set a
+	# cgroup2 option host-wide) is not a new one, and unmounting it would break the host.
+	e2e_host_mounts | cut -d' ' -f1 | sort -u | comm -13 <(cut -d' ' -f1 "$before" | sort -u) - | sort -r | while read -r mp; do
 		e2e_log "restoring host: umount $mp"
 		umount -l "$(printf '%b' "$mp")" 2>/dev/null
 	done

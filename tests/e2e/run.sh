@@ -74,7 +74,7 @@ boot() {
 
 # The container's init lives in the container's cgroup: systemd moved itself
 # to <container cgroup>/init.scope, and made system.slice next to it.
-check_cgroup() { why_any "$(e2e_check_cgroup "$CT_PID" "/omp-e2e/$ID" exec_in)"; }
+check_cgroup() { why_any "$(e2e_check_cgroup "$CT_PID" "$CFG_CGROUP_PARENT/$ID" exec_in)"; }
 
 # RTMIN+3 makes systemd halt; the runtime must exit 0 soon after.
 check_stop() {
@@ -288,6 +288,183 @@ test_feature() {
 	teardown
 }
 
+# ---------------------------------------------------------------- cgroup delegation
+#
+# The kernel's rules (cgroup-v2.rst, "Delegation Containment"): the container may
+# create cgroups and move processes below the child the hook delegates, never write
+# a control file of its own cgroup C or of an ancestor. hugetlb (the one controller
+# cgroup2 has on the hybrid host) is enabled along the path for these tests, so C has
+# hugetlb.2MB.max to defend; the subtree_control files are put back at the end.
+
+CG2=/sys/fs/cgroup/unified
+
+# The cgroup tests' containers live below a parent of this run's own, so that
+# enabling hugetlb there reaches no other test's containers.
+CG_PARENT=/omp-e2e-cgroup-$$
+
+# cg_enable_hugetlb: +hugetlb in the root's and CG_PARENT's subtree_control for one
+# test; cg_disable_hugetlb takes back what it added once the test's cgroup is gone
+# (others' runtimes on this machine may pick hugetlb up meanwhile: the shorter the
+# better), and cleanup does too should a test end early.
+CG_HUGETLB_ADDED=""
+cg_enable_hugetlb() {
+	local d
+	[ "$(stat -fc %T "$CG2")" = cgroup2fs ] && grep -qw hugetlb "$CG2/cgroup.controllers" || return 1
+	mkdir -p "$CG2$CG_PARENT"
+	if [ -z "${CG_HUGETLB_EXIT:-}" ]; then
+		CG_HUGETLB_EXIT=done
+		e2e_on_exit "cg_disable_hugetlb"
+		e2e_on_exit "e2e_remove_cgroup_tree '$CG_PARENT'; rmdir '$CG2$CG_PARENT' 2>/dev/null"
+	fi
+	for d in "$CG2" "$CG2$CG_PARENT"; do
+		grep -qw hugetlb "$d/cgroup.subtree_control" && continue
+		echo +hugetlb >"$d/cgroup.subtree_control" || return 1
+		CG_HUGETLB_ADDED="$d $CG_HUGETLB_ADDED"
+	done
+}
+
+# Only into a cgroup2 mount (should it be gone, no file is made in its place), deepest
+# first, a few tries each: another test's cgroup may be using hugetlb for a moment.
+cg_disable_hugetlb() {
+	local d t
+	for d in $CG_HUGETLB_ADDED; do
+		[ "$(stat -fc %T "$d" 2>/dev/null)" = cgroup2fs ] || continue
+		for t in 1 2 3 4 5 6 7 8 9 10 x; do
+			[ "$t" = x ] && { e2e_log "warning: hugetlb still in $d/cgroup.subtree_control: a cgroup below uses it"; break; }
+			echo -hugetlb 2>/dev/null >"$d/cgroup.subtree_control" && break
+			sleep 0.5
+		done
+	done
+	CG_HUGETLB_ADDED=""
+}
+
+# cg_options: the host cgroup2 hierarchy's options, without rw/ro.
+cg_options() { findmnt -no FS-OPTIONS --mountpoint "$CG2" | sed 's/^r[wo],\{0,1\}//'; }
+
+# cg_reset_options OPTIONS: the hierarchy's options set to exactly OPTIONS, the way a
+# fresh mount from the host's cgroup namespace sets them (a remount leaves them).
+cg_reset_options() {
+	unshare -m --propagation private mount -t cgroup2 ${1:+-o "$1"} cgroup2 "$E2E_STATE/empty"
+}
+
+# cg_option_hooks: hooks around ours that set memory_recursiveprot on the host's
+# cgroup2 just before it runs (from the test's cgroup namespace, the host's: a
+# remount elsewhere changes nothing) and note just after it whether it is still set,
+# in $B/options, then put the original options back (a fresh mount in a throwaway
+# mount namespace sets exactly those). The runtime's own fresh cgroup2 mount (runc's
+# on a cgroup2 host, host namespace) comes before both: the window is the hook's
+# alone, and so short that other tests comparing host mount tables do not see it.
+# The original options come back at cleanup too, even after a failure.
+cg_option_hooks() {
+	if [ -z "${CG_OPTIONS_SAVED+set}" ]; then
+		CG_OPTIONS_SAVED=$(cg_options)
+		e2e_on_exit "cg_reset_options '$CG_OPTIONS_SAVED'"
+	fi
+	cat >"$B/before-hook" <<HOOK
+#!/bin/sh
+for m in /sys/fs/cgroup /sys/fs/cgroup/unified; do
+	[ "\$(/usr/bin/stat -fc %T "\$m" 2>/dev/null)" = cgroup2fs ] || continue
+	/usr/bin/nsenter --cgroup=/proc/$$/ns/cgroup -- /bin/mount -o remount,memory_recursiveprot "\$m" && exit 0
+done
+echo "before-hook: cannot set memory_recursiveprot" >&2
+exit 1
+HOOK
+	cat >"$B/after-hook" <<HOOK
+#!/bin/sh
+if /bin/grep " - cgroup2 " /proc/self/mountinfo | /bin/grep -q memory_recursiveprot; then echo kept
+else echo "cleared: \$(/bin/grep ' - cgroup2 ' /proc/self/mountinfo | /usr/bin/head -n 1)"; fi >"$B/options"
+/usr/bin/nsenter --cgroup=/proc/$$/ns/cgroup -- /usr/bin/unshare -m --propagation private \
+	/bin/mount -t cgroup2 ${CG_OPTIONS_SAVED:+-o "$CG_OPTIONS_SAVED"} cgroup2 "$E2E_STATE/empty"
+exit 0
+HOOK
+	chmod 755 "$B/before-hook" "$B/after-hook"
+	CFG_HOOK_BEFORE=$B/before-hook CFG_HOOK_AFTER=$B/after-hook
+}
+
+# The writer: container root trying to raise C's limits and its ancestors' ($1: where
+# C appears in the container's /sys/fs/cgroup, $2: C's parent, seen from the host's
+# namespace). Prints what it could write.
+CG_WRITER='c=/sys/fs/cgroup$1
+for f in "$c/cgroup.max.descendants" "$c/hugetlb.2MB.max" "$c/cgroup.subtree_control" "$c/payload/../cgroup.max.descendants" \
+	"$c/cgroup.procs" "/sys/fs/cgroup/cgroup.max.descendants" "/sys/fs/cgroup$2/cgroup.max.descendants" \
+	"/sys/fs/cgroup$2/hugetlb.2MB.max"; do
+	[ -e "$f" ] || continue
+	case $f in
+	*subtree_control) v=+hugetlb;; *procs) v=$$;; *hugetlb*) v=max;; *) v=100000;;
+	esac
+	(echo "$v" >"$f") 2>/dev/null && echo "wrote $v to $f"
+done
+mkdir "$c/payload/omp-probe" && echo "$$" >"$c/payload/omp-probe/cgroup.procs" && echo "$$" >"$c/payload/cgroup.procs" &&
+	rmdir "$c/payload/omp-probe" && echo child-ok'
+
+# cg_options_retry SUITE VARIANT HOSTMODE: the options were cleared while the hook
+# ran; once more in a container of its own. A hook that resets them does so every
+# time; another test's fresh cgroup2 mount landing in the same window hardly twice.
+cg_options_retry() {
+	local first
+	first=$(cat "$B/options" 2>&1)
+	local B ID RT STAGE HOST RUN_PID RUN_OUT RUN_ERR RUN_START CT_PID
+	new_container cgroup-retry "$1" && use_variant "$2" "$3" && CFG_CGROUP_PARENT=$CG_PARENT && cg_option_hooks ||
+		{ why "retry: setup failed"; return; }
+	start && e2e_wait_status "$RT" "$HOST" "$ID" running 15 || why "retry: $(tail -n 3 "$RUN_ERR")"
+	[ "$(cat "$B/options" 2>&1)" = kept ] || why "after the hook: $first; again: $(cat "$B/options" 2>&1)"
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+}
+
+test_cgroup() {
+	local suite=$1 variant=$2 hostmode=$3 name c view out got
+	name="cgroup $suite ${variant/:/\/} ${hostmode%%:*}-host ${hostmode#*:}-cgroupns"
+	selected "$name" || return 0
+	new_container cgroup "$suite" && use_variant "$variant" "$hostmode" || { t_fail "$name" "setup failed"; return; }
+	CFG_CGROUP_PARENT=$CG_PARENT
+	cg_enable_hugetlb || { t_fail "$name" "cannot enable hugetlb in $CG2"; teardown; return; }
+	c=$CG2$CG_PARENT/$ID
+	[ "$CFG_CGROUPNS" = true ] && view="" || view=$CG_PARENT/$ID
+	[ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ] || cg_option_hooks
+	if ! boot; then
+		t_fail "$name: running" "$(diagnose "$RT" "$HOST" "$ID")"
+		teardown
+		e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+		cg_disable_hugetlb
+		return
+	fi
+	t_ok "$name: running" "${SD_SECONDS} s"
+	if [ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ]; then
+		t_skip_ci "$name: host cgroup2 options kept (memory_recursiveprot)" "OMP_E2E_HOST_OPTIONS=0"
+	else
+		[ "$(cat "$B/options" 2>&1)" = kept ] || cg_options_retry "$suite" "$variant" "$hostmode"
+		t_check "$name: host cgroup2 options kept (memory_recursiveprot set just before the hook)"
+	fi
+	check_cgroup; t_check "$name: systemd in $ID/payload/init.scope, system.slice next to it"
+
+	# The engine's limits on C, as the host set them.
+	echo 100 >"$c/cgroup.max.descendants" && echo 4194304 >"$c/hugetlb.2MB.max" || why "host cannot set C's limits"
+	out=$(exec_in sh -c "$CG_WRITER" sh "$view" "$CG_PARENT" 2>&1)
+	if grep -q '^wrote' <<<"$out"; then why "$(grep '^wrote' <<<"$out")"; fi
+	got="$(cat "$c/cgroup.max.descendants") $(cat "$c/hugetlb.2MB.max") $(cat "$CG2$CG_PARENT/cgroup.max.descendants")"
+	[ "$got" = "100 4194304 max" ] || why "host values now: $got (want 100 4194304 max)"
+	t_check "$name: container root cannot write C's or an ancestor's control files"
+	grep -qx child-ok <<<"$out" || why "$out"
+	t_check "$name: container root creates a child cgroup in payload and moves a process"
+
+	# A limit change from the host still applies and shows inside.
+	echo 6291456 >"$c/hugetlb.2MB.max"
+	got=$(exec_in cat "/sys/fs/cgroup$view/hugetlb.2MB.max" 2>&1)
+	[ "$got" = 6291456 ] || why "inside, hugetlb.2MB.max reads '$got' after the host wrote 6291456"
+	if [ "$HOST" = hybrid ]; then
+		e2e_rt "$RT" "$HOST" update --pids-limit 321 "$ID" >/dev/null 2>&1 || why "$RT update failed"
+		got=$(cat "/sys/fs/cgroup/pids$CG_PARENT/$ID/pids.max" 2>&1)
+		[ "$got" = 321 ] || why "pids.max is '$got' after $RT update --pids-limit 321"
+	fi
+	t_check "$name: limit changes from the host apply (C's file$([ "$HOST" = hybrid ] && echo ", $RT update"))"
+	[ "$(exec_in echo exec-ok 2>&1)" = exec-ok ] || why "$RT exec failed"
+	t_check "$name: $RT exec works"
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+	cg_disable_hugetlb
+}
+
 # ---------------------------------------------------------------- hostile images
 #
 # Each hostile_* function damages the rootfs $R (the container's overlay)
@@ -432,6 +609,11 @@ main() {
 		done
 	done
 	suite=${SUITES%% *}
+	for variant in $VARIANTS; do
+		for hostmode in $HOSTS; do
+			run_group test_cgroup "cgroup $suite $variant $hostmode" "$variant" "$suite" "$variant" "$hostmode"
+		done
+	done
 	for variant in $VARIANTS; do
 		for c in $HOSTILE_CASES; do
 			run_group test_hostile "hostile $suite $variant ${c#*:}" "$variant" "$suite" "$variant" "$c"

@@ -20,8 +20,10 @@ if [ ! -x "$enosys" ] || [ ! -x "$hook" ]; then
         echo "Bail out! $enosys or $hook not built"
         exit 1
 fi
+. "$src/tests/bundle.sh"
 work=$(mktemp -d /var/tmp/omp-enosys.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+cg=$(bundle_cg2)/omp-enosys-$$
+trap 'bundle_cgroup_rm "$cg"; rm -rf "$work"' EXIT
 
 result() {      # result NAME OK [DETAIL...]
         n=$((n + 1))
@@ -39,7 +41,9 @@ SH
 chmod +x "$work/hook"
 
 # strace_run NAME HOOK: the systemd plan on a fresh bundle in a private mount
-# namespace under strace; the trace goes to $work/NAME.trace.
+# namespace under strace; the trace goes to $work/NAME.trace. The namespace's
+# processes are in a test cgroup with a cgroup namespace of their own (strace, the
+# hook's parent, stands for the container's init).
 strace_run() {
         local B=$work/$1 R=$work/$1/rootfs
         mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
@@ -51,7 +55,7 @@ strace_run() {
 JSON
         printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":1,"bundle":"%s"}' "$1" "$B" |
                 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-                unshare -m --propagation private sh -c 'mount --bind "$1" "$1" && exec "$2" -f -qq -o "$3" \
+                bundle_in_cgroup "$cg/$1" unshare -m -C --propagation private sh -c 'mount --bind "$1" "$1" && exec "$2" -f -qq -o "$3" \
                         -e trace=openat2,fsopen,fsconfig,fsmount,move_mount,open_tree,mount_setattr,mount \
                         "$4" --plan "$5"' sh "$R" "$(command -v strace)" "$work/$1.trace" "$2" "$src/plans/systemd.conf" \
                 >"$work/$1.log" 2>&1
