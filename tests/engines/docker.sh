@@ -29,10 +29,13 @@ docker_daemon_json() {
 		| .runtimes["oci-mountplan"].runtimeArgs = ["--hook-path", $hook, "--plan", $plan]
 		| . + { "data-root": ($dir + "/data"), "exec-root": ($dir + "/exec"),
 			"pidfile": ($dir + "/docker.pid"), "hosts": ["unix://" + $dir + "/docker.sock"],
-			"deprecated-key-path": ($dir + "/key.json"), "containerd": $ctrd,
+			"containerd": $ctrd,
 			"containerd-namespace": "omp-engines",
 			"iptables": false, "ip6tables": false, "ip-forward": false, "ip-masq": false,
-			"bridge": "none", "cgroup-parent": $cg, "exec-opts": ["native.cgroupdriver=cgroupfs"] }' \
+			"bridge": "none", "cgroup-parent": $cg, "exec-opts": ["native.cgroupdriver=cgroupfs"] }
+		# dockerd < 25 writes its key to /etc/docker unless told otherwise
+		| if $keypath then . + { "deprecated-key-path": ($dir + "/key.json") } else . end' \
+		--argjson keypath "$("$DOCKERD_BIN" --help 2>&1 | grep -q deprecated-key-path && echo true || echo false)" \
 		"$ENG_REPO/contrib/docker/daemon.json"
 }
 

@@ -7,6 +7,7 @@
 PODMAN_IMAGE=localhost/omp-engines/systemd:test
 PODMAN_DIR=""
 PODMAN_NAME=""
+PODMAN_RUNTIME=runc
 
 podman_available() {
 	local b
@@ -26,6 +27,9 @@ podman_cli() {
 # rlimit"); conmon runs with at most 32768 processes.
 podman_conf() {
 	local nofile nproc
+	local backend=cni
+	# podman 5 has netavark only (unused: --network none)
+	[ "$(podman --version | sed -n 's/.* \([0-9]*\)\..*/\1/p')" -lt 5 ] || backend=netavark
 	nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
 	[ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
 	[ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
@@ -35,11 +39,11 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 log_driver = "k8s-file"
 
 [network]
-network_backend = "cni"
+network_backend = "$backend"
 network_config_dir = "$PODMAN_DIR/cni"
 
 [engine]
-runtime = "runc"
+runtime = "$PODMAN_RUNTIME"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$PODMAN_DIR/events.log"
@@ -51,7 +55,7 @@ EOF
 }
 
 podman_setup() {
-	PODMAN_DIR=$ENG_STATE/podman
+	PODMAN_DIR=$ENG_STATE/podman-$PODMAN_RUNTIME
 	mkdir -p "$PODMAN_DIR/hooks" "$PODMAN_DIR/nohooks" "$PODMAN_DIR/cni"
 	podman_conf >"$PODMAN_DIR/containers.conf"
 	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
@@ -65,8 +69,11 @@ podman_setup() {
 }
 
 podman_remove_all() {
-	podman_cli rm -fa
-	podman_cli rmi -fa
+	local PODMAN_DIR
+	for PODMAN_DIR in "$ENG_STATE"/podman-*; do
+		podman_cli rm -fa
+		podman_cli rmi -fa
+	done
 }
 
 podman_boot() {
@@ -91,3 +98,15 @@ podman_nohook() {
 	dcli_nohook podman_cli_nohooks "$PODMAN_NAME" "$PODMAN_DIR/nohook.log" --systemd=false \
 		--cgroup-parent "$ENG_CGROUP/podman" "$PODMAN_IMAGE"
 }
+
+# podman with crun: the same, with runtime = "crun" in containers.conf.
+podman_crun_available() { command -v crun >/dev/null || { echo "crun not installed"; return 1; }; podman_available; }
+podman_crun_setup() { PODMAN_RUNTIME=crun; podman_setup; }
+podman_crun_boot() { podman_boot; }
+podman_crun_exec() { podman_exec "$@"; }
+podman_crun_pid() { podman_pid; }
+podman_crun_cgroup() { podman_cgroup; }
+podman_crun_stop() { podman_stop; }
+podman_crun_diagnose() { podman_diagnose; }
+podman_crun_remove() { podman_remove; }
+podman_crun_nohook() { podman_nohook; }
