@@ -179,7 +179,8 @@ containerd_check_contrib() {
 # toml_has SECTION LINE < TOML: LINE (trimmed) is in [SECTION].
 toml_has() {
 	awk -v sec="[$1]" -v want="$2" '
-		{ line = $0; gsub(/^[ \t]+|[ \t]+$/, "", line) }
+		# containerd 2.x dumps its config with single quotes
+		{ line = $0; gsub(/^[ \t]+|[ \t]+$/, "", line); gsub(/\047/, "\"", line) }
 		line ~ /^\[/ { in_sec = (line == sec); next }
 		in_sec && line == want { found = 1 }
 		END { exit !found }'

@@ -18,7 +18,7 @@ podman_available() {
 
 podman_cli() {
 	CONTAINERS_CONF=$PODMAN_DIR/containers.conf CONTAINERS_STORAGE_CONF=$PODMAN_DIR/storage.conf \
-	CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf \
+	CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
 		timeout "${CLI_TIMEOUT:-60}" podman --root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/run" "$@"
 }
 
