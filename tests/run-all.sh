@@ -111,7 +111,7 @@ export OMP_HOOK=${san:-$top}/oci-mountplan OMP_RUNTIME=${san:-$top}/oci-mountpla
 echo "==> hook and wrapper under test: $OMP_HOOK, $OMP_RUNTIME"
 suite "end-to-end: runc and crun (real containers)" /tmp/omp-e2e.log tests/e2e/run.sh
 suite "load: 20 systemd containers at once through the wrapper" /tmp/omp-load.log tests/e2e/load.sh
-suite "engines: docker, podman, containerd" /tmp/omp-engines.log tests/engines/run.sh
+suite "engines: docker, podman, containerd, CRI; Debian 12, 13 and testing" /tmp/omp-engines.log tests/engines/run.sh
 echo "==> installed files boot a container"
 OMP_INSTALL_BOOT=1 OMP_BUILDDIR=$top OMP_SRCDIR=$top tests/install.sh | tee /tmp/omp-install.log
 tap_counts /tmp/omp-install.log

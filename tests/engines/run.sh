@@ -209,12 +209,15 @@ run_release() {
 		t_fail "$rel: engines tree" "mmdebstrap failed (above)"
 		return
 	fi
-	e2e_log "$rel: tree $TREE_DIR ($(tree_os "$TREE_DIR")) ready in $(e2e_since "$t0") s"
+	# the build's own lines (mmdebstrap's time and the tree's size), if it was built now
+	grep -h -e 'building the' -e 'tree: built in' "$ENG_STATE/tree-$rel-bg.log" "$ENG_STATE/tree-$rel.log" 2>/dev/null >&2
+	e2e_log "$rel: tree $TREE_DIR ($(tree_os "$TREE_DIR")) ready after a wait of $(e2e_since "$t0") s"
 	state=$(mktemp -d /var/tmp/omp-tree.XXXXXX)
 	out=$ENG_STATE/release-$rel.out
 	# the hook, wrapper and plan under test go in at their own paths
 	TREE_BINDS=("$ENG_REPO" "$OMP_HOOK" "$OMP_RUNTIME" "$OMP_PLAN")
 	t0=$(e2e_now)
+	ldd "$OMP_HOOK" >/dev/null 2>&1 && e2e_log "$rel: the hook is linked dynamically: it runs with the host's loader and libraries"
 	OMP_ENGINES_INSIDE=$rel OMP_T_NUM=$T_NUM OMP_E2E_MIRROR=$(e2e_mirror) \
 		OMP_HOOK=$(tree_launcher "$OMP_HOOK" "$state") OMP_RUNTIME=$(tree_launcher "$OMP_RUNTIME" "$state") \
 		OMP_PLAN=$OMP_PLAN \
