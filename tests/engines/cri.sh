@@ -22,7 +22,7 @@ CRI_NS=k8s.io
 CRI_IMAGE=localhost/omp-engines/systemd:test
 CRI_PAUSE=localhost/omp-engines/pause:test
 CRI_HANDLER=oci-mountplan
-CRI_POD="" CRI_CTR="" CRI_MAJOR=""
+CRI_POD="" CRI_CTR="" CRI_MAJOR="" CRI_REMOVE_WHY=""
 CRI_SECRET_PATH=/var/run/secrets/kubernetes.io/serviceaccount
 
 # Host tools (python3 with grpcio, protoc, cc) from a release tree: the host's
@@ -185,10 +185,7 @@ cri_setup() {
 	rm -f "$CRI_DIR/pause.tar" "$CRI_DIR/image.tar"
 }
 
-cri_remove_all() {
-	[ -z "$CRI_CTR" ] || cri rm "$CRI_CTR"
-	[ -z "$CRI_POD" ] || { cri stopp "$CRI_POD"; cri rmp "$CRI_POD"; }
-}
+cri_remove_all() { cri_remove; }
 
 # cri_pod_json NAME: a PodSandboxConfig as the kubelet sends it for a pod with
 # hostNetwork (the node's network namespace: no CNI) in our cgroup.
@@ -261,11 +258,20 @@ cri_diagnose() {
 	grep -iE 'level=(error|warn)' "$CRI_DIR/containerd.log" | tail -n 5
 }
 
+# As the kubelet ends a pod: StopContainer (a no-op once stopped),
+# RemoveContainer, StopPodSandbox, RemovePodSandbox. Complaints in
+# CRI_REMOVE_WHY.
 cri_remove() {
-	[ -z "$CRI_CTR" ] || { cri stop "$CRI_CTR" 0; cri rm "$CRI_CTR"; }
-	[ -z "$CRI_POD" ] || { cri stopp "$CRI_POD" && cri rmp "$CRI_POD"; }
+	local out
+	CRI_REMOVE_WHY=""
+	if [ -n "$CRI_CTR" ]; then
+		out=$({ cri stop "$CRI_CTR" 0 && cri rm "$CRI_CTR"; } 2>&1) || CRI_REMOVE_WHY+="$out "
+	fi
+	if [ -n "$CRI_POD" ]; then
+		out=$({ cri stopp "$CRI_POD" && cri rmp "$CRI_POD"; } 2>&1) || CRI_REMOVE_WHY+="$out"
+	fi
 	CRI_CTR="" CRI_POD=""
-} >/dev/null 2>&1
+}
 
 # Without the handler: the pod on containerd's default runtime (plain runc),
 # with a terminal so that systemd's console is in the container's log.

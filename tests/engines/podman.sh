@@ -71,6 +71,7 @@ podman_setup() {
 podman_remove_all() {
 	local PODMAN_DIR
 	for PODMAN_DIR in "$ENG_STATE"/podman-*; do
+		[ -d "$PODMAN_DIR" ] || continue
 		podman_cli rm -fa
 		podman_cli rmi -fa
 	done

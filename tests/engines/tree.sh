@@ -62,7 +62,7 @@ tree_build() {
 	fi
 	# The mount points tree_enter needs, made once here so that the tree is
 	# never written to afterwards (runs get an overlay on top of it).
-	mkdir -p "$tmp/tree/.omp-host" "$tmp/tree/var/cache/oci-mountplan-tests"
+	mkdir -p "$tmp/tree/.omp-host"
 	printf '%s\n%s\n' "$TREE_PACKAGES" "$mirror" >"$tmp/tree/.omp-engines-stamp"
 	rm -rf --one-file-system "$dir"
 	mv "$tmp/tree" "$dir"
@@ -91,7 +91,8 @@ tree_os() { (. "$1/etc/os-release" && echo "${PRETTY_NAME:-?}"); }
 # is an overlay of the tree DIR (the cache is never written), upper layer in
 # STATE. Inside: /proc, /sys (with the host's cgroup hierarchies) and /dev as
 # on the host, a fresh /run and /tmp, the host's /var/tmp (the engines' state
-# dirs: the same paths inside and out), the rootfs cache read-only, the host's
+# dirs: the same paths inside and out), the rootfs cache (OMP_E2E_CACHE)
+# read-only, the host's
 # root read-only at /.omp-host (for host tools such as the CRI client, run
 # with chroot), and every path in TREE_BINDS (the repo, the hook and wrapper
 # under test) at its own path. The namespace ends with CMD: daemons CMD
@@ -102,8 +103,8 @@ tree_enter() {
 	mkdir -p "$state/upper" "$state/work" "$state/root"
 	unshare -m --propagation private -- /bin/bash -c '
 		set -e
-		dir=$1 state=$2 host=$(readlink /proc/self/ns/mnt)
-		shift 2
+		dir=$1 state=$2 cache=$3
+		shift 3
 		binds=()
 		while [ "$1" != -- ]; do binds+=("$1"); shift; done
 		shift
@@ -118,8 +119,8 @@ tree_enter() {
 		mount -t tmpfs -o mode=755 tmpfs "$r/run"
 		mount -t tmpfs -o mode=1777 tmpfs "$r/tmp"
 		mount --bind /var/tmp "$r/var/tmp"
-		[ ! -d /var/cache/oci-mountplan-tests ] ||
-			mount --bind -o ro /var/cache/oci-mountplan-tests "$r/var/cache/oci-mountplan-tests"
+		mkdir -p "$r$cache"
+		mount --bind -o ro "$cache" "$r$cache"
 		for p in "${binds[@]}"; do
 			if [ -d "$p" ]; then mkdir -p "$r$p"; else mkdir -p "$r${p%/*}"; : >>"$r$p"; fi
 			mount --bind "$p" "$r$p"
@@ -129,7 +130,7 @@ tree_enter() {
 		pivot_root . .omp-host
 		cd /
 		mount --make-rprivate /.omp-host
-		exec "$@"' tree "$dir" "$state" "${TREE_BINDS[@]}" -- "$@"
+		exec "$@"' tree "$dir" "$state" "$OMP_E2E_CACHE" "${TREE_BINDS[@]}" -- "$@"
 }
 
 # tree_launcher BINARY STATE: the path under which the tree runs BINARY. A
