@@ -25,6 +25,8 @@ describe() {
         plan-integer-mode) echo "mode given as an integer" ;;
         plan-absurd-mode) echo "mode above 7777" ;;
         plan-bad-replace) echo "unknown \`replace\` value" ;;
+        plan-bad-via) echo "unknown \`via\` value" ;;
+        plan-bad-exec-pattern) echo "an \`exec\` pattern that is not an absolute path glob" ;;
         plan-bad-tmpfs-option) echo "unknown tmpfs option" ;;
         plan-bad-tmpfs-mode) echo "tmpfs \`mode=\` not octal" ;;
         plan-unknown-condition) echo "unknown condition" ;;
@@ -41,6 +43,7 @@ describe() {
         state-wrong-type) echo "state field of the wrong type" ;;
         state-no-id) echo "no container id" ;;
         state-bad-id) echo "container id with characters outside [A-Za-z0-9_.+-]" ;;
+        state-control-chars-in-id) echo "container id with control characters (escaped in the message)" ;;
         state-no-bundle) echo "no bundle path" ;;
         state-relative-bundle) echo "relative bundle path" ;;
         state-negative-pid) echo "pid out of range" ;;
@@ -51,6 +54,10 @@ describe() {
         config-args-not-array) echo "\`process.args\` not an array" ;;
         config-annotation-not-string) echo "annotation value not a string" ;;
         config-mount-no-destination) echo "mount without a destination" ;;
+        config-dotdot-destination) echo "a mount destination whose \`..\` climbs out of \`/\`" ;;
+        config-nul-in-string) echo "a string with \`\\u0000\` (a NUL byte)" ;;
+        hook-relative-plan) echo "hook run with a relative \`--plan\`" ;;
+        hook-relative-plan-dir) echo "hook run with a relative \`--plan-dir\`" ;;
         *) echo "${1//-/ }" ;;
         esac
 }

@@ -11,6 +11,7 @@ static const char *const cond_names[_COND_KIND_MAX] = {
         [COND_ANNOTATION] = "annotation",
         [COND_MOUNTED] = "mounted",
         [COND_STAGE] = "stage",
+        [COND_EXEC] = "exec",
 };
 
 static const char *const stage_names[] = {
@@ -53,6 +54,8 @@ const char *cond_pattern_problem(enum cond_kind kind, const char *p)
                         if (strcmp(p, stage_names[i]) == 0)
                                 return NULL;
                 return "unknown stage";
+        case COND_EXEC:
+                return (*p == '/' || *p == '*') ? NULL : "expected an absolute path glob, such as */lib/systemd/systemd";
         default:
                 return "unknown condition";
         }
@@ -139,9 +142,17 @@ static bool kv_matches(const char *pattern, const struct kvlist *l, const char *
         return !eq || fnmatch(eq + 1, v, 0) == 0;
 }
 
+/* The command as the container names it, and what it is inside the rootfs. */
+struct command_seen {
+        const char *cmd;
+        const struct exec_fact *exec;     /* NULL: the rootfs was not inspected */
+};
+
 static bool one_matches(enum cond_kind k, const char *pattern, const struct cond_input *in,
-                        const char *cmd, const char **seen)
+                        const struct command_seen *c, const char **seen)
 {
+        const char *cmd = c->cmd;
+
         *seen = NULL;
         switch (k) {
         case COND_COMMAND:
@@ -160,16 +171,33 @@ static bool one_matches(enum cond_kind k, const char *pattern, const struct cond
         case COND_STAGE:
                 *seen = in->stage;
                 return strcmp(pattern, in->stage) == 0;
+        case COND_EXEC:
+                /* Only an ELF executable: a script named like the program is a different program. */
+                return c->exec && exec_fact_is_elf(c->exec) && fnmatch(pattern, c->exec->path, 0) == 0;
         default:
                 return false;
         }
 }
 
-static char *describe(enum cond_kind k, const char *pattern, const char *seen, bool matched, bool negated)
+/* What the exec condition saw, for explanations. */
+static char *exec_seen(const struct cond_input *in, const struct command_seen *c)
+{
+        if (!c->exec)
+                return xasprintf("\"%s\" not looked up (%s)", c->cmd,
+                                 in->facts && in->facts->problem ? in->facts->problem : "no rootfs inspected");
+        return exec_fact_describe(c->exec);
+}
+
+static char *describe(enum cond_kind k, const char *pattern, const char *seen, bool matched, bool negated,
+                      const struct cond_input *in, const struct command_seen *c)
 {
         const char *n = cond_names[k];
+        _cleanup_free_ char *x = NULL;
 
         switch (k) {
+        case COND_EXEC:
+                x = exec_seen(in, c);
+                return xasprintf("exec %s %s \"%s\"", x, matched ? "matches" : "does not match", pattern);
         case COND_COMMAND:
                 return xasprintf("command \"%s\" %s \"%s\"", seen, matched ? "matches" : "does not match", pattern);
         case COND_STAGE:
@@ -186,28 +214,34 @@ static char *describe(enum cond_kind k, const char *pattern, const char *seen, b
 
 /* Positive kinds: COND_COMMAND and COND_STAGE need any pattern, the others all of them. */
 static bool eval_pos(enum cond_kind k, const struct strv *pats, const struct cond_input *in,
-                     const char *cmd, char **why)
+                     const struct command_seen *c, char **why)
 {
-        bool any = k == COND_COMMAND || k == COND_STAGE;
+        bool any = k == COND_COMMAND || k == COND_STAGE || k == COND_EXEC;
         const char *seen = NULL;
 
         for (size_t i = 0; i < pats->n; i++) {
-                bool m = one_matches(k, pats->v[i], in, cmd, &seen);
+                bool m = one_matches(k, pats->v[i], in, c, &seen);
 
                 if (any && m) {
-                        *why = describe(k, pats->v[i], seen, true, false);
+                        *why = describe(k, pats->v[i], seen, true, false, in, c);
                         return true;
                 }
                 if (!any && !m) {
-                        *why = describe(k, pats->v[i], seen, false, false);
+                        *why = describe(k, pats->v[i], seen, false, false, in, c);
                         return false;
                 }
+        }
+        if (k == COND_EXEC) {
+                _cleanup_free_ char *list = strv_join(pats, ", "), *x = exec_seen(in, c);
+
+                *why = xasprintf("exec %s%s none of: %s", x, c->exec && c->exec->path ? " matches" : ": matches", list);
+                return false;
         }
         if (any) {
                 _cleanup_free_ char *list = strv_join(pats, ", ");
 
                 *why = xasprintf("%s \"%s\" matches none of: %s", cond_names[k],
-                                 k == COND_COMMAND ? cmd : in->stage, list);
+                                 k == COND_COMMAND ? c->cmd : in->stage, list);
                 return false;
         }
         {
@@ -219,13 +253,13 @@ static bool eval_pos(enum cond_kind k, const struct strv *pats, const struct con
 }
 
 static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct cond_input *in,
-                     const char *cmd, char **why)
+                     const struct command_seen *c, char **why)
 {
         const char *seen = NULL;
 
         for (size_t i = 0; i < pats->n; i++)
-                if (one_matches(k, pats->v[i], in, cmd, &seen)) {
-                        _cleanup_free_ char *d = describe(k, pats->v[i], seen, true, true);
+                if (one_matches(k, pats->v[i], in, c, &seen)) {
+                        _cleanup_free_ char *d = describe(k, pats->v[i], seen, true, true, in, c);
 
                         *why = k == COND_ENV || k == COND_ANNOTATION
                                 ? xasprintf("%s_not: %s %s%s%s", cond_names[k], pats->v[i],
@@ -233,6 +267,12 @@ static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct con
                                 : xasprintf("%s_not: %s", cond_names[k], d);
                         return false;
                 }
+        if (k == COND_EXEC) {
+                _cleanup_free_ char *list = strv_join(pats, ", "), *x = exec_seen(in, c);
+
+                *why = xasprintf("exec_not: %s matches none of %s", x, list);
+                return true;
+        }
         {
                 _cleanup_free_ char *list = strv_join(pats, ", ");
 
@@ -244,9 +284,13 @@ static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct con
 }
 
 /* Appends one clause to the explanation, marked when it failed. */
-static void explain(FILE *f, bool *first, char *clause, bool held)
+static void explain(struct strbuf *b, bool *first, char *clause, bool held)
 {
-        fprintf(f, "%s%s%s", *first ? "" : "; ", clause, held ? "" : " (failed)");
+        if (!*first)
+                strbuf_puts(b, "; ");
+        strbuf_puts(b, clause);
+        if (!held)
+                strbuf_puts(b, " (failed)");
         *first = false;
         free(clause);
 }
@@ -254,41 +298,40 @@ static void explain(FILE *f, bool *first, char *clause, bool held)
 bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
 {
         _cleanup_free_ char *alloc = NULL;
-        const char *cmd = cond_effective_command(in->args, c->see_through_shell != 0, &alloc);
-        char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
+        bool through_shell = c->see_through_shell != 0;
+        const struct command_seen seen = {
+                .cmd = cond_effective_command(in->args, through_shell, &alloc),
+                .exec = !in->facts || !in->facts->inspected ? NULL :
+                        through_shell ? &in->facts->shell : &in->facts->argv0,
+        };
+        struct strbuf f = { 0 };
         bool all = true, first = true;
 
-        if (!f)
-                abort();
         for (int k = 0; k < _COND_KIND_MAX; k++) {
                 char *w = NULL;
                 bool held;
 
                 if (c->has_pos[k]) {
-                        held = eval_pos((enum cond_kind)k, &c->pos[k], in, cmd, &w);
+                        held = eval_pos((enum cond_kind)k, &c->pos[k], in, &seen, &w);
                         all &= held;
-                        explain(f, &first, w, held);
+                        explain(&f, &first, w, held);
                 }
                 if (c->has_neg[k]) {
-                        held = eval_neg((enum cond_kind)k, &c->neg[k], in, cmd, &w);
+                        held = eval_neg((enum cond_kind)k, &c->neg[k], in, &seen, &w);
                         all &= held;
-                        explain(f, &first, w, held);
+                        explain(&f, &first, w, held);
                 }
         }
         if (c->root_readonly != COND_BOOL_ANY) {
                 bool held = (c->root_readonly == COND_BOOL_TRUE) == in->root_readonly;
 
                 all &= held;
-                explain(f, &first, xasprintf("root_readonly: root.readonly is %s",
+                explain(&f, &first, xasprintf("root_readonly: root.readonly is %s",
                                              in->root_readonly ? "true" : "false"), held);
         }
         if (first)
-                fputs("no conditions", f);
-        if (fclose(f) != 0 || !text)
-                abort();
-        *why = text;
+                strbuf_puts(&f, "no conditions");
+        *why = strbuf_take(&f);
         return all;
 }
 

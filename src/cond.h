@@ -10,10 +10,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "facts.h"
 #include "util.h"
 
 enum cond_kind {
         COND_COMMAND,             /* any glob matches process.args[0] */
+        COND_EXEC,                /* the ELF executable the container runs, symlinks followed, matches any glob */
         COND_ENV,                 /* every "NAME" is set / "NAME=glob" matches */
         COND_ANNOTATION,          /* same, on annotations (config.json and state) */
         COND_MOUNTED,             /* config.json mounts every listed destination */
@@ -46,6 +48,7 @@ struct cond_input {
         size_t n_mounts;
         const char *stage;
         bool root_readonly;       /* config.json's root.readonly */
+        const struct facts *facts; /* from the rootfs, gathered before resolving */
 };
 
 /* The key's kind, e.g. "env_not" gives COND_ENV and negated; false when unknown. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 static void error_vset(struct error *e, int code, const char *fmt, va_list ap)
 {
         e->code = code < 0 ? code : -EINVAL;
@@ -80,4 +82,16 @@ void diag_free(struct diag *d)
                 d->msgs[i] = NULL;
         }
         d->n = 0;
+}
+
+void error_print(const char *prog, const char *fmt, ...)
+{
+        char msg[ERROR_MSG_MAX], escaped[4 * ERROR_MSG_MAX];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        str_escape(escaped, sizeof(escaped), msg);
+        fprintf(stderr, "%s: %s\n", prog, escaped);
 }

@@ -28,6 +28,14 @@ int error_setsys(struct error *e, int code, const char *fmt, ...)
 int error_wrap(struct error *e, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
+/*
+ * For main() alone: prints "<prog>: <message>" and a newline to stderr with control
+ * characters and invalid UTF-8 escaped (str_escape), the one way the programs' errors
+ * leave them. Messages carry what an image, config.json or the state wrote; raw, a
+ * newline in them would forge a line and an escape sequence would drive a terminal.
+ */
+void error_print(const char *prog, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Diagnostics for --validate, which reports every problem, not just the first. */
 #define DIAG_MAX 64
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include "log.h"
 #include "mount.h"
+#include "mounttable.h"
 #include "rootfs.h"
 
 #define FILE_BACKUP_MAX (1024 * 1024)
@@ -122,90 +125,107 @@ static int find_new_mount(struct executor *x, const char *target, long want_fsty
         return is_root && fstype == want_fstype ? 0 : -EXDEV;
 }
 
-/* Makes the mount point for a carried-over mount inside our fresh tmpfs. */
-static int make_mountpoint(int basefd, const char *rel, bool is_dir, int *out)
+/* Mounts found beneath a tmpfs target, held open to be carried over into the new tmpfs. */
+struct carried {
+        struct submounts table;
+        int *fds;                 /* per table entry: the mount, or -1 when not visible there */
+};
+
+static void carried_free(struct carried *c)
 {
-        _cleanup_free_ char *path = xstrdup(rel);
-        _cleanup_close_ int cur = fcntl(basefd, F_DUPFD_CLOEXEC, 3);
-        char *save = NULL, *comp, *next;
+        for (size_t i = 0; c->fds && i < c->table.n; i++)
+                if (c->fds[i] >= 0)
+                        close(c->fds[i]);
+        free(c->fds);
+        submounts_free(&c->table);
+}
 
-        if (cur < 0)
-                return -errno;
-        for (comp = strtok_r(path, "/", &save); comp; comp = next) {
-                int fd;
+/*
+ * Opens each mount the kernel lists beneath the target through the safe resolver
+ * and keeps those that are what the table says (the same mount id): a mount
+ * covered by a later one is not visible there and needs no carrying.
+ */
+static int open_carried(struct executor *x, const struct op *op, int tfd, struct carried *c, struct error *e)
+{
+        int r = mounttable_beneath(tfd, &c->table);
 
-                next = strtok_r(NULL, "/", &save);
-                if (next || is_dir) {
-                        if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
-                                return -errno;
-                } else {
-                        fd = openat(cur, comp, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-                        if (fd < 0)
-                                return -errno;
-                        close(fd);
-                }
-                fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-                if (fd < 0)
-                        return -errno;
-                close(cur);
-                cur = fd;
+        if (r < 0)
+                return error_setsys(e, r, "cannot list the mounts beneath %s", op->target);
+        c->fds = xmalloc((c->table.n + 1) * sizeof(int));
+        for (size_t i = 0; i < c->table.n; i++) {
+                _cleanup_free_ char *path = path_join(op->target, c->table.v[i].rel);
+                _cleanup_close_ int fd = -1;
+                uint64_t id;
+
+                c->fds[i] = -1;
+                r = rootfs_open_at(&x->root, path, O_PATH | O_NOFOLLOW, &fd);
+                if (r == -ENOENT || r == -EXDEV)
+                        continue;
+                if (r < 0)
+                        return error_setsys(e, r, "cannot open the mount at %s", path);
+                if ((r = mount_id_of(fd, &id)) < 0)
+                        return error_setsys(e, r, "cannot identify the mount at %s", path);
+                if (submounts_has(&c->table, c->table.v[i].rel, id))
+                        c->fds[i] = TAKE_FD(fd);
         }
-        *out = TAKE_FD(cur);
         return 0;
 }
 
-/* The outermost kept mounts that exist: nested ones travel with them (recursive bind). */
-static bool keep_is_nested(const struct strv *keep, size_t i)
+/*
+ * Makes the mount point for a carried mount inside the new tmpfs, through the same
+ * resolver as every other path, and checks it landed on that tmpfs.
+ */
+static int make_mountpoint(struct executor *x, const char *path, bool is_dir, int tmpfs_fd, int *out)
 {
-        for (size_t j = 0; j < keep->n; j++)
-                if (j != i && path_is_below(keep->v[i], keep->v[j], false))
-                        return true;
-        return false;
+        _cleanup_close_ int dirfd = -1, fd = -1;
+        struct stat st, tst;
+        const char *name;
+        int r;
+
+        if (is_dir)
+                r = rootfs_mkdir_p(&x->root, path, 0755, NULL, &fd);
+        else {
+                r = rootfs_open_parent(&x->root, path, true, NULL, &dirfd, &name);
+                if (r < 0)
+                        return r;
+                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return -errno;
+                close(fd);
+                r = rootfs_open_at(&x->root, path, O_PATH | O_NOFOLLOW, &fd);
+        }
+        if (r < 0)
+                return r;
+        if (fstat(fd, &st) < 0 || fstat(tmpfs_fd, &tst) < 0)
+                return -errno;
+        if (st.st_dev != tst.st_dev)
+                return -EXDEV;
+        *out = TAKE_FD(fd);
+        return 0;
 }
 
-static int carry_over_submounts(const struct op *op, int *keep_fds, int newfd, struct error *e)
+static int carry_over(struct executor *x, const struct op *op, const struct carried *c, int tmpfs_fd,
+                      struct error *e)
 {
-        for (size_t i = 0; i < op->keep.n; i++) {
+        for (size_t i = 0; i < c->table.n; i++) {
+                _cleanup_free_ char *path = NULL;
                 _cleanup_close_ int mp = -1;
                 struct stat st;
                 int r;
 
-                if (keep_fds[i] < 0)
+                if (c->fds[i] < 0)
                         continue;
-                if (fstat(keep_fds[i], &st) < 0)
-                        return error_setsys(e, -errno, "%s", op->keep.v[i]);
-                r = make_mountpoint(newfd, op->keep.v[i] + strlen(op->target), S_ISDIR(st.st_mode), &mp);
+                path = path_join(op->target, c->table.v[i].rel);
+                if (fstat(c->fds[i], &st) < 0)
+                        return error_setsys(e, -errno, "%s", path);
+                r = make_mountpoint(x, path, S_ISDIR(st.st_mode), tmpfs_fd, &mp);
                 if (r < 0)
-                        return error_setsys(e, r, "cannot make mount point for %s", op->keep.v[i]);
-                r = mount_bind_at(keep_fds[i], mp, true, 0);
+                        return error_setsys(e, r, "cannot make the mount point to carry %s over", path);
+                r = mount_bind_at(c->fds[i], mp, true, 0);
                 if (r < 0)
-                        return error_setsys(e, r, "cannot carry over %s", op->keep.v[i]);
-        }
-        return 0;
-}
-
-static void close_fds(int *fds, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (fds[i] >= 0)
-                        close(fds[i]);
-}
-
-static int open_kept_mounts(struct executor *x, const struct op *op, int *fds)
-{
-        for (size_t i = 0; i < op->keep.n; i++) {
-                bool is_root = false, ro;
-                long fstype;
-
-                fds[i] = -1;
-                if (keep_is_nested(&op->keep, i))
-                        continue;
-                if (rootfs_open_at(&x->root, op->keep.v[i], O_PATH | O_NOFOLLOW, &fds[i]) < 0)
-                        continue;       /* the runtime did not mount it after all */
-                if (mount_inspect(fds[i], &is_root, &fstype, &ro) < 0 || !is_root) {
-                        close(fds[i]);
-                        fds[i] = -1;
-                }
+                        return error_setsys(e, r, "cannot carry over %s", path);
+                log_msg(LOG_DEBUG, "%s: carried over the mount at %s (mount id %" PRIu64 ")", op->target, path,
+                        c->table.v[i].id);
         }
         return 0;
 }
@@ -213,7 +233,7 @@ static int open_kept_mounts(struct executor *x, const struct op *op, int *fds)
 static int exec_tmpfs(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
         _cleanup_close_ int tfd = -1;
-        _cleanup_free_ int *keep = xmalloc((op->keep.n + 1) * sizeof(int));
+        struct carried carried = { 0 };
         bool is_root, ro;
         long fstype;
         int r;
@@ -226,19 +246,22 @@ static int exec_tmpfs(struct executor *x, const struct op *op, struct undo *u, s
                 return error_setsys(e, r, "cannot inspect %s", op->target);
         if (is_root && fstype == TMPFS_MAGIC)
                 return EXEC_ALREADY;    /* a tmpfs already: running twice must not stack mounts */
-        open_kept_mounts(x, op, keep);
+        if (op->action->keep_submounts && (r = open_carried(x, op, tfd, &carried, e)) < 0)
+                goto out;
         r = mount_fs_at("tmpfs", op->opts.data, op->opts.flags, tfd, &u->mount_fd);
         if (r < 0) {
-                close_fds(keep, op->keep.n);
-                return error_setsys(e, r, "cannot mount tmpfs on %s", op->target);
+                r = error_setsys(e, r, "cannot mount tmpfs on %s", op->target);
+                goto out;
         }
         r = find_new_mount(x, op->target, TMPFS_MAGIC, &u->mount_fd);
         if (r < 0) {
-                close_fds(keep, op->keep.n);
-                return error_setsys(e, r, "tmpfs on %s did not land where it was resolved", op->target);
+                r = error_setsys(e, r, "tmpfs on %s did not land where it was resolved", op->target);
+                goto out;
         }
-        r = carry_over_submounts(op, keep, u->mount_fd, e);
-        close_fds(keep, op->keep.n);
+        if (carried.fds)
+                r = carry_over(x, op, &carried, u->mount_fd, e);
+out:
+        carried_free(&carried);
         return r;
 }
 
@@ -375,16 +398,17 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
                 return error_set(e, -EFBIG, "%s is larger than %d bytes, refusing to replace it", op->target,
                                  FILE_BACKUP_MAX);
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
-        fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        /* An empty file (replace = "empty", the machine id) has nothing to back up: truncate on open. */
+        fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC | (st->st_size == 0 ? O_TRUNC : 0));
         if (fd < 0)
                 return -errno;  /* the caller handles EROFS */
         u->old_content = xmalloc((size_t)st->st_size + 1);
-        n = pread(fd, u->old_content, (size_t)st->st_size, 0);
+        n = st->st_size == 0 ? 0 : pread(fd, u->old_content, (size_t)st->st_size, 0);
         u->old_len = n > 0 ? (size_t)n : 0;
         u->old_mode = st->st_mode & 07777;
         u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
         u->file_name = xstrdup(name);
-        if (ftruncate(fd, 0) < 0 || (r = write_all(fd, op->content, op->content_len)) < 0 ||
+        if ((st->st_size > 0 && ftruncate(fd, 0) < 0) || (r = write_all(fd, op->content, op->content_len)) < 0 ||
             fchmod(fd, op->action->mode) < 0)
                 return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);
         return 0;
@@ -396,13 +420,60 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
  */
 static int bind_file_over(struct executor *x, int pfd, const struct op *op, struct undo *u, struct error *e)
 {
-        int r = mount_file_with_content(pfd, op->content, op->content_len, op->action->mode);
+        int r = mount_file_with_content(pfd, -1, op->content, op->content_len, op->action->mode);
 
         if (r < 0)
                 return error_setsys(e, r, "read-only rootfs: cannot bind a file over %s", op->target);
         r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
         if (r < 0)
                 return error_setsys(e, r, "cannot find %s after binding over it", op->target);
+        return 0;
+}
+
+/*
+ * via = "bind": the target in the rootfs is never written, so the content stays out
+ * of the image (docker commit) and out of the container's writable layer. A missing
+ * target is created empty, as the mount point; that empty file stays.
+ */
+static int exec_file_bind(struct executor *x, int dirfd, const char *name, const struct op *op, struct undo *u,
+                          struct error *e)
+{
+        const struct action *a = op->action;
+        _cleanup_close_ int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        bool created = false, is_root, ro;
+        struct stat st;
+        long fstype;
+        int r;
+
+        if (pfd < 0 && errno == ENOENT) {
+                int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+
+                if (fd < 0)
+                        return error_setsys(e, -errno, "cannot create the mount point %s", op->target);
+                close(fd);
+                u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+                u->file_name = xstrdup(name);
+                u->file_created = created = true;
+                pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        if (pfd < 0)
+                return error_setsys(e, -errno, "%s", op->target);
+        /* Already bound (the hook ran before in this mount namespace): do not stack. */
+        if (!created && mount_inspect(pfd, &is_root, &fstype, &ro) == 0 && is_root)
+                return EXEC_ALREADY;
+        if ((r = check_existing_file(pfd, op->target, &st, e)) < 0)
+                return r;
+        if (!created && (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0)))
+                return EXEC_ALREADY;
+        r = mount_file_with_content(pfd, dirfd, op->content, op->content_len, a->mode);
+        if (r < 0)
+                return error_setsys(e, r, "cannot bind a file over %s", op->target);
+        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
+        if (r < 0)
+                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
+        if (mount_inspect(u->mount_fd, &is_root, &fstype, &ro) < 0 || !is_root)
+                return error_set(e, -EXDEV, "the file bound over %s did not land where it was resolved",
+                                 op->target);
         return 0;
 }
 
@@ -417,6 +488,8 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
         r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &dirfd, &name);
         if (r < 0)
                 return resolve_failed(e, r, op->target);
+        if (a->via_bind)
+                return exec_file_bind(x, dirfd, name, op, u, e);
         pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0 && errno == ENOENT)
                 return create_file(dirfd, name, op, u, e);

@@ -21,7 +21,14 @@ int json_parse_strict(const char *buf, size_t len, const char *what, json_t **ou
 
         if (len == 0)
                 return error_set(e, -EINVAL, "%s: empty input, expected a JSON object", what);
+        /*
+         * Without JSON_ALLOW_NUL jansson refuses "\u0000" in strings and keys, so no
+         * value is cut short at a NUL into another one; say so in plain words.
+         */
         j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+        if (!j && strstr(je.text, "JSON_ALLOW_NUL"))
+                return error_set(e, -EINVAL, "%s:%d:%d: a string holds \\u0000 (a NUL byte): refused", what,
+                                 je.line, je.column);
         if (!j)
                 return error_set(e, -EINVAL, "%s:%d:%d: %s", what, je.line, je.column, je.text);
         if (!json_is_object(j)) {
@@ -30,6 +37,19 @@ int json_parse_strict(const char *buf, size_t len, const char *what, json_t **ou
         }
         *out = j;
         return 0;
+}
+
+int json_parse_kept(const char *buf, size_t len, const char *what, const struct jscan_keep *keep, json_t **out,
+                    struct error *e)
+{
+        json_t *j = len > 0 ? jscan_extract(buf, len, keep) : NULL;
+
+        if (j) {
+                *out = j;
+                return 0;
+        }
+        /* Not for certain valid: jansson says where and why. */
+        return json_parse_strict(buf, len, what, out, e);
 }
 
 static int json_get_typed(json_t *obj, const char *key, const char *what, const char *path,

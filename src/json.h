@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "jscan.h"
 #include "util.h"
 
 /* jansson (>= 2.11) provides json_decrefp for its json_auto_t. */
@@ -19,6 +20,13 @@ void json_seed(void);
 
 /* Parses with duplicate keys refused; errors name what, line and column. */
 int json_parse_strict(const char *buf, size_t len, const char *what, json_t **out, struct error *e);
+
+/*
+ * The same result for the members kept (see jscan.h), without building the rest:
+ * the same errors as json_parse_strict() on the whole text, the same values.
+ */
+int json_parse_kept(const char *buf, size_t len, const char *what, const struct jscan_keep *keep, json_t **out,
+                    struct error *e);
 
 /*
  * Typed getters for an optional member: a missing or null member leaves *out as is

@@ -9,6 +9,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util.h"
+
 #define LOG_NONE (-1)
 
 static int max_level = LOG_NONE;
@@ -56,17 +58,22 @@ bool log_enabled(int prio)
         return log_fd >= 0 && prio <= max_level;
 }
 
+/*
+ * Every message is escaped here (str_escape), where it leaves: what a container
+ * names reaches the log, and a newline in it would start a forged log line.
+ */
 void log_msg(int prio, const char *fmt, ...)
 {
-        char buf[4096];
+        char msg[4096], buf[8192];
         va_list ap;
         int n;
 
         if (!log_enabled(prio))
                 return;
-        n = snprintf(buf, sizeof(buf), "<%d>oci-mountplan[%d]: ", LOG_DAEMON | prio, (int)getpid());
         va_start(ap, fmt);
-        vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
+        n = snprintf(buf, sizeof(buf), "<%d>oci-mountplan[%d]: ", LOG_DAEMON | prio, (int)getpid());
+        str_escape(buf + n, sizeof(buf) - (size_t)n, msg);
         (void)!send(log_fd, buf, strlen(buf), MSG_DONTWAIT | MSG_NOSIGNAL);
 }

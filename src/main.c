@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 
 #include "config.h"
 #include "exec.h"
+#include "facts.h"
 #include "json.h"
 #include "log.h"
 #include "plan.h"
@@ -42,6 +45,9 @@ static bool proc_is_another_pid_namespace(void)
         return atoi(buf) != getpid();
 }
 #endif
+
+/* Every error line leaves through error_print(), escaped. */
+#define print_error(...) error_print("oci-mountplan", __VA_ARGS__)
 
 #define EXIT_BAD_INPUT 2
 #define EXIT_EXEC_FAILED 1
@@ -96,6 +102,20 @@ static bool stage_is_supported(const char *s)
                strcmp(s, "prestart") == 0 || strcmp(s, "poststop") == 0;
 }
 
+/* An error of a hook run: one line on stderr (the runtime shows it) and in syslog. */
+__attribute__((format(printf, 1, 2)))
+static void report_failure(const char *fmt, ...)
+{
+        char msg[ERROR_MSG_MAX];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        print_error("%s", msg);
+        log_msg(LOG_ERR, "%s", msg);
+}
+
 /* Returns 0, or an exit code with the error already printed. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
@@ -118,25 +138,26 @@ static int parse_args(int argc, char **argv, struct options *o)
 
         o->stage = "createContainer";
         o->log_level = LOG_INFO;
-        while ((c = getopt_long(argc, argv, "p:d:s:nb:i:f:l:hV", longopts, NULL)) != -1) {
+        opterr = 0;     /* getopt's own messages would print the argument raw */
+        while ((c = getopt_long(argc, argv, ":p:d:s:nb:i:f:l:hV", longopts, NULL)) != -1) {
                 switch (c) {
                 case 'p':
                         if (o->n_plans == MAX_PLANS) {
-                                fprintf(stderr, "oci-mountplan: at most %d plans\n", MAX_PLANS);
+                                print_error("at most %d plans", MAX_PLANS);
                                 return EXIT_BAD_INPUT;
                         }
                         o->plans[o->n_plans++] = optarg;
                         break;
                 case 'd':
                         if (o->n_plan_dirs == MAX_PLANS) {
-                                fprintf(stderr, "oci-mountplan: at most %d plan directories\n", MAX_PLANS);
+                                print_error("at most %d plan directories", MAX_PLANS);
                                 return EXIT_BAD_INPUT;
                         }
                         o->plan_dirs[o->n_plan_dirs++] = optarg;
                         break;
                 case 'l':
                         if (!log_parse_level(optarg, &o->log_level)) {
-                                fprintf(stderr, "oci-mountplan: unknown log level \"%s\"\n", optarg);
+                                print_error("unknown log level \"%s\"", optarg);
                                 return EXIT_BAD_INPUT;
                         }
                         break;
@@ -154,7 +175,7 @@ static int parse_args(int argc, char **argv, struct options *o)
                         break;
                 case 'f':
                         if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-                                fprintf(stderr, "oci-mountplan: --format must be text or json, not \"%s\"\n", optarg);
+                                print_error("--format must be text or json, not \"%s\"", optarg);
                                 return EXIT_BAD_INPUT;
                         }
                         o->json = strcmp(optarg, "json") == 0;
@@ -168,28 +189,58 @@ static int parse_args(int argc, char **argv, struct options *o)
                 case 'V':
                         printf("oci-mountplan %s\n", PACKAGE_VERSION);
                         exit(EXIT_SUCCESS);
+                case ':':
+                        print_error("option \"%s\" needs a value", argv[optind - 1]);
+                        return EXIT_BAD_INPUT;
                 default:
+                        if (optopt)
+                                print_error("unknown option \"-%c\"", optopt);
+                        else
+                                print_error("unknown option \"%s\"", argv[optind - 1]);
                         usage(stderr);
                         return EXIT_BAD_INPUT;
                 }
         }
         if (optind < argc) {
-                fprintf(stderr, "oci-mountplan: unexpected argument \"%s\"\n", argv[optind]);
+                print_error("unexpected argument \"%s\"", argv[optind]);
                 return EXIT_BAD_INPUT;
         }
         if (!stage_is_supported(o->stage)) {
-                fprintf(stderr, "oci-mountplan: unknown stage \"%s\" (createContainer, createRuntime, "
-                        "prestart or poststop)\n", o->stage);
+                print_error("unknown stage \"%s\" (createContainer, createRuntime, "
+                        "prestart or poststop)", o->stage);
                 return EXIT_BAD_INPUT;
         }
         if ((o->bundle || o->id) && !o->dry_run) {
-                fprintf(stderr, "oci-mountplan: --bundle and --id go with --dry-run; a hook reads the state on stdin\n");
+                print_error("--bundle and --id go with --dry-run; a hook reads the state on stdin");
                 return EXIT_BAD_INPUT;
         }
         if (o->id && !o->bundle) {
-                fprintf(stderr, "oci-mountplan: --id goes with --bundle\n");
+                print_error("--id goes with --bundle");
                 return EXIT_BAD_INPUT;
         }
+        return 0;
+}
+
+/*
+ * A hook runs with the container's root directory as its working directory (runc
+ * and crun start it there), so a relative plan path names a file of the image,
+ * which would be performed as root. A hook run refuses them before reading
+ * anything; --dry-run and --validate, run by a person in a shell, take them.
+ */
+static int refuse_relative_plans(const struct options *o)
+{
+        for (size_t i = 0; i < o->n_plans; i++)
+                if (o->plans[i][0] != '/') {
+                        report_failure("--plan \"%s\" is a relative path: a hook runs in the container's root "
+                                       "directory and needs an absolute one", o->plans[i]);
+                        return EXIT_BAD_INPUT;
+                }
+        for (size_t i = 0; i < o->n_plan_dirs; i++)
+                if (o->plan_dirs[i][0] != '/') {
+                        report_failure("--plan-dir \"%s\" is a relative path: a hook runs in the container's "
+                                       "root directory and needs an absolute one", o->plan_dirs[i]);
+                        return EXIT_BAD_INPUT;
+                }
         return 0;
 }
 
@@ -204,32 +255,29 @@ static int find_plans(struct options *o)
         if (o->n_plans > 0 && o->n_plan_dirs == 0)
                 return 0;
         if (plandir_collect(dirs, n_dirs, &o->found, &e) < 0) {
-                fprintf(stderr, "oci-mountplan: %s\n", e.msg);
+                print_error("%s", e.msg);
                 return EXIT_BAD_INPUT;
         }
         for (size_t i = 0; i < o->found.n; i++) {
                 if (o->n_plans == MAX_PLANS) {
-                        fprintf(stderr, "oci-mountplan: at most %d plans\n", MAX_PLANS);
+                        print_error("at most %d plans", MAX_PLANS);
                         return EXIT_BAD_INPUT;
                 }
                 o->plans[o->n_plans++] = o->found.v[i];
         }
         if (o->n_plans == 0 && (o->validate || o->dry_run)) {
-                fprintf(stderr, "oci-mountplan: no plans found in");
-                for (size_t i = 0; i < n_dirs; i++)
-                        fprintf(stderr, "%s %s%s", i ? " or" : "", dirs[i], access(dirs[i], F_OK) < 0 ? " (missing)" : "");
-                fprintf(stderr, "\n");
+                char list[ERROR_MSG_MAX] = "";
+                size_t len = 0;
+
+                for (size_t i = 0; i < n_dirs && len < sizeof(list); i++)
+                        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s %s%s", i ? " or" : "", dirs[i],
+                                                access(dirs[i], F_OK) < 0 ? " (missing)" : "");
+                print_error("no plans found in%s", list);
                 return EXIT_BAD_INPUT;
         }
         return 0;
 }
 
-/* An error of a hook run: one line on stderr (the runtime shows it) and in syslog. */
-static void report_failure(const char *msg)
-{
-        fprintf(stderr, "oci-mountplan: %s\n", msg);
-        log_msg(LOG_ERR, "%s", msg);
-}
 
 /* Loads every plan; prints the first problem, or every problem with --validate. */
 static int load_plans(const struct options *o, struct plan *plans)
@@ -245,9 +293,9 @@ static int load_plans(const struct options *o, struct plan *plans)
                 unsigned shown = o->validate ? d.n : 1;
 
                 for (unsigned i = 0; i < shown && i < DIAG_MAX; i++)
-                        report_failure(d.msgs[i] ? d.msgs[i] : "out of memory");
+                        report_failure("%s", d.msgs[i] ? d.msgs[i] : "out of memory");
                 if (o->validate && d.n > DIAG_MAX)
-                        fprintf(stderr, "oci-mountplan: ... and %u more\n", d.n - DIAG_MAX);
+                        print_error("... and %u more", d.n - DIAG_MAX);
                 ret = EXIT_BAD_INPUT;
         }
         diag_free(&d);
@@ -344,14 +392,19 @@ static int run(const struct options *o, struct plan *plans)
         struct state state = { 0 };
         struct spec spec = { 0 };
         struct resolution res = { 0 };
+        struct facts facts = { 0 };
         struct error e = { 0 };
         enum exec_outcome *outcomes = NULL;
         int ret = EXIT_BAD_INPUT, r;
 
-        if (read_state(o, &state, &e) < 0 ||
-            spec_load(state.bundle, &spec, &e) < 0 ||
-            resolve_plans(plans, o->n_plans, &spec, &state, o->stage, &res, &e) < 0) {
-                report_failure(e.msg);
+        if (read_state(o, &state, &e) < 0 || spec_load(state.bundle, &spec, &e) < 0) {
+                report_failure("%s", e.msg);
+                goto out;
+        }
+        /* The one look at the rootfs before resolving, which stays pure. */
+        facts_gather(&spec, &facts);
+        if (resolve_plans(plans, o->n_plans, &spec, &state, &facts, o->stage, &res, &e) < 0) {
+                report_failure("%s", e.msg);
                 goto out;
         }
         if (o->dry_run) {
@@ -367,7 +420,7 @@ static int run(const struct options *o, struct plan *plans)
         r = exec_resolution(&res, &spec, &state, outcomes, &e);
         log_run(&res, outcomes, r < 0 ? e.msg : NULL);
         if (r < 0) {
-                fprintf(stderr, "oci-mountplan: %s: %s\n", state.id, e.msg);
+                print_error("%s: %s", state.id, e.msg);
                 ret = EXIT_EXEC_FAILED;
                 goto out;
         }
@@ -375,6 +428,7 @@ static int run(const struct options *o, struct plan *plans)
 out:
         free(outcomes);
         resolution_free(&res);
+        facts_free(&facts);
         spec_free(&spec);
         state_free(&state);
         return ret;
@@ -386,11 +440,15 @@ int main(int argc, char **argv)
         struct plan plans[MAX_PLANS] = { 0 };
         int ret;
 
+        /* Grow the heap in one step, not six brk() calls: pages untouched cost nothing. */
+        mallopt(M_TOP_PAD, 1024 * 1024);
         json_seed();
         ret = parse_args(argc, argv, &o);
         /* A hook run logs from the start, so that bad input reaches syslog too. */
-        if (ret == 0 && !o.dry_run && !o.validate)
+        if (ret == 0 && !o.dry_run && !o.validate) {
                 log_open(o.log_level);
+                ret = refuse_relative_plans(&o);
+        }
         if (ret == 0)
                 ret = find_plans(&o);
         if (ret != 0) {

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #include "util.h"
+
+#define TMPFS_MAGIC_NUMBER 0x01021994
 
 #ifndef MS_NOSYMFOLLOW
 #define MS_NOSYMFOLLOW 256
@@ -170,7 +173,62 @@ static int write_new_file(int dirfd, const char *name, const char *content, size
         return fchmod(fd, mode) < 0 ? -errno : 0;
 }
 
-int mount_file_with_content(int targetfd, const char *content, size_t len, unsigned mode)
+/*
+ * mount(2) needs a directory to put the private tmpfs on: a transient one made in
+ * stagedirfd (the target's own directory, inside the rootfs), removed again once the
+ * file is bound. The tmpfs is made read-only first, and the bind inherits that.
+ */
+static int file_with_content_legacy(int stagedirfd, int targetfd, const char *content, size_t len,
+                                    unsigned mode)
+{
+        const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+        _cleanup_close_ int dfd = -1, mfd = -1, cfd = -1;
+        char name[64], path[64], src[64];
+        struct statfs sfs;
+        int r;
+
+        if (stagedirfd < 0)
+                return -EROFS;
+        snprintf(name, sizeof(name), ".oci-mountplan.%d", (int)getpid());
+        if (mkdirat(stagedirfd, name, 0700) < 0)
+                return -errno;
+        dfd = openat(stagedirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dfd < 0) {
+                r = -errno;
+                goto out;
+        }
+        proc_fd_path(path, dfd);
+        if (mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") < 0) {
+                r = -errno;
+                goto out;
+        }
+        mfd = openat(stagedirfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (mfd < 0 || fstatfs(mfd, &sfs) < 0 || sfs.f_type != TMPFS_MAGIC_NUMBER) {
+                r = mfd < 0 ? -errno : -EXDEV;
+                goto detach;
+        }
+        if ((r = write_new_file(mfd, "content", content, len, mode)) < 0 ||
+            (r = mount_set_flags(mfd, ro, false)) < 0)
+                goto detach;
+        cfd = openat(mfd, "content", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (cfd < 0) {
+                r = -errno;
+                goto detach;
+        }
+        proc_fd_path(src, cfd);
+        proc_fd_path(path, targetfd);
+        r = mount(src, path, NULL, MS_BIND, NULL) < 0 ? -errno : 0;
+detach:
+        if (mfd >= 0)
+                (void)mount_detach(mfd);
+        else
+                (void)mount_detach(dfd);
+out:
+        (void)unlinkat(stagedirfd, name, AT_REMOVEDIR);
+        return r;
+}
+
+int mount_file_with_content(int targetfd, int stagedirfd, const char *content, size_t len, unsigned mode)
 {
         _cleanup_close_ int fsfd = -1, mfd = -1, tree = -1;
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
@@ -178,10 +236,11 @@ int mount_file_with_content(int targetfd, const char *content, size_t len, unsig
         int r;
 
         if (!use_new_api())
-                return -EROFS;  /* mount(2) would need a host path for the tmpfs */
+                return file_with_content_legacy(stagedirfd, targetfd, content, len, mode);
         fsfd = fsopen("tmpfs", FSOPEN_CLOEXEC);
         if (fsfd < 0)
-                return fell_back(-errno) ? -EROFS : -errno;
+                return fell_back(-errno) ? file_with_content_legacy(stagedirfd, targetfd, content, len, mode)
+                                         : -errno;
         if (fsconfig(fsfd, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
             fsconfig(fsfd, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
             fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
@@ -248,5 +307,38 @@ int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly)
                 return -errno;
         *fstype = (long)sfs.f_type;
         *readonly = sfs.f_flags & ST_RDONLY;   /* the mount's flags, since Linux 2.6.36 */
+        return 0;
+}
+
+static int mount_id_from_fdinfo(int fd, uint64_t *id)
+{
+        char path[64], buf[512];
+        _cleanup_close_ int f = -1;
+        const char *p;
+        ssize_t n;
+
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+        f = open(path, O_RDONLY | O_CLOEXEC);
+        if (f < 0)
+                return -errno;
+        n = read(f, buf, sizeof(buf) - 1);
+        if (n < 0)
+                return -errno;
+        buf[n] = '\0';
+        p = strstr(buf, "\nmnt_id:");
+        if (!p || sscanf(p + 8, "%" SCNu64, id) != 1)
+                return -EOPNOTSUPP;
+        return 0;
+}
+
+int mount_id_of(int fd, uint64_t *id)
+{
+        struct statx stx;
+
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
+                return -errno;
+        if (!(stx.stx_mask & STATX_MNT_ID))
+                return mount_id_from_fdinfo(fd, id);    /* before Linux 5.8 */
+        *id = stx.stx_mnt_id;
         return 0;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mountopt.h"
 
@@ -25,14 +26,21 @@ int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags);
 /* Changes the flags of the mount whose root fd is (MS_RDONLY cleared when not in flags). */
 int mount_set_flags(int fd, unsigned long flags, bool recursive);
 
-/* Binds a new read-only file holding content (on a private tmpfs) over targetfd. */
-int mount_file_with_content(int targetfd, const char *content, size_t len, unsigned mode);
+/*
+ * Binds a new read-only file holding content (on a private tmpfs) over targetfd.
+ * Without the new mount API the tmpfs is staged on a transient directory made in
+ * stagedirfd (-1: none, and the result is -EROFS).
+ */
+int mount_file_with_content(int targetfd, int stagedirfd, const char *content, size_t len, unsigned mode);
 
 /* Detaches the mount whose root fd is. */
 int mount_detach(int fd);
 
 /* Is fd the root of a mount? Of which filesystem (statfs f_type) and is it read-only? */
 int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly);
+
+/* The kernel's id of the mount fd is on (mountinfo's first field). */
+int mount_id_of(int fd, uint64_t *id);
 
 /* Testing hook: pretend the new mount API is missing. */
 extern bool mount_force_legacy;

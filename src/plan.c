@@ -29,6 +29,7 @@ enum field_type {
         FIELD_BIND_OPTIONS,
         FIELD_SOURCE_IN,          /* "host" | "rootfs" */
         FIELD_REPLACE,            /* "missing" | "empty" | "always" */
+        FIELD_VIA,                /* "write" | "bind" */
         FIELD_WHEN,
 };
 
@@ -85,6 +86,7 @@ static const struct field file_fields[] = {
         F("content", FIELD_TEXT, true, content),
         F("mode", FIELD_MODE, false, mode),
         F("replace", FIELD_REPLACE, false, replace),
+        F("via", FIELD_VIA, false, via_bind),
         { 0 },
 };
 
@@ -203,6 +205,7 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
 {
         static const char *const source_in_names[] = { "host", "rootfs" };
         static const char *const replace_names[] = { "missing", "empty", "always" };
+        static const char *const via_names[] = { "write", "bind" };
         void *field = (char *)a + f->offset;
         const char *v;
         int i;
@@ -255,6 +258,11 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
                 if (!parse_enum_field(L, s, v, replace_names, ELEMENTSOF(replace_names), &i))
                         return false;
                 a->replace = (enum file_replace)i;
+                return true;
+        case FIELD_VIA:
+                if (!parse_enum_field(L, s, v, via_names, ELEMENTSOF(via_names), &i))
+                        return false;
+                a->via_bind = i == 1;
                 return true;
         default:
                 break;
@@ -504,6 +512,32 @@ static bool refuse_includes(struct loader *L, const char *text)
         return true;
 }
 
+/*
+ * libconfig reads "\x00" in a string as a NUL that silently ends it ("a\x00b" is
+ * read as "a"), so the plan would say one thing and do another: refused wherever it
+ * is written. "\\" is an escaped backslash, as in libconfig's strings.
+ */
+static bool refuse_nul_escapes(struct loader *L, const char *text)
+{
+        int line = 1;
+
+        for (const char *p = text; *p; p++) {
+                if (*p == '\n')
+                        line++;
+                if (*p != '\\')
+                        continue;
+                if (p[1] == '\\') {
+                        p++;
+                        continue;
+                }
+                if ((p[1] == 'x' || p[1] == 'X') && p[2] == '0' && p[3] == '0') {
+                        problem(L, line, "\\x00 (a NUL byte) is not allowed: it would end the string there");
+                        return false;
+                }
+        }
+        return true;
+}
+
 static char *plan_default_name(const char *path)
 {
         const char *b = strrchr(path, '/');
@@ -527,7 +561,7 @@ int plan_load_string(const char *text, size_t len, const char *path, struct plan
                 problem(&L, 1, "contains a NUL byte");
                 return -EINVAL;
         }
-        if (!refuse_includes(&L, text))
+        if (!refuse_includes(&L, text) || !refuse_nul_escapes(&L, text))
                 return -EINVAL;
         config_init(&cfg);
         if (config_read_string(&cfg, text) != CONFIG_TRUE) {

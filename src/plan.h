@@ -49,6 +49,7 @@ struct action {
         unsigned mode;            /* mkdir, file, tmpfs root */
         char *content;            /* file: template */
         enum file_replace replace;
+        bool via_bind;            /* file: bind a private copy over the target, never write it */
 };
 
 struct plan {

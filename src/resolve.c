@@ -139,7 +139,7 @@ static int resolve_plan(struct resolver *R, const struct plan *p, struct plan_re
 }
 
 static void resolver_init(struct resolver *R, const struct spec *spec, const struct state *state,
-                          const char *stage, struct resolution *out)
+                          const struct facts *facts, const char *stage, struct resolution *out)
 {
         memset(R, 0, sizeof(*R));
         R->spec = spec;
@@ -155,7 +155,8 @@ static void resolver_init(struct resolver *R, const struct spec *spec, const str
         out->rootfs = xstrdup(spec->root_path);
         out->id = xstrdup(state->id);
         out->stage = xstrdup(stage);
-        machine_id_from_container_id(state->id, out->machine_id);
+        out->machine_id_source = machine_id_from_container_id(state->id, out->machine_id);
+        out->facts = facts;
         R->vars = (struct var_ctx){
                 .id = state->id, .machine_id = out->machine_id, .bundle = state->bundle,
                 .rootfs = out->rootfs, .hostname = spec->hostname, .stage = stage,
@@ -164,19 +165,19 @@ static void resolver_init(struct resolver *R, const struct spec *spec, const str
         R->cin = (struct cond_input){
                 .args = &spec->args, .env = &spec->env, .annotations = &R->annotations,
                 .mounts = R->mount_dests, .n_mounts = spec->n_mounts, .stage = stage,
-                .root_readonly = spec->root_readonly,
+                .root_readonly = spec->root_readonly, .facts = facts,
         };
 }
 
 int resolve_plans(const struct plan *plans, size_t n_plans, const struct spec *spec,
-                  const struct state *state, const char *stage, struct resolution *out,
-                  struct error *e)
+                  const struct state *state, const struct facts *facts, const char *stage,
+                  struct resolution *out, struct error *e)
 {
         struct resolver R;
         int r = 0;
 
         memset(out, 0, sizeof(*out));
-        resolver_init(&R, spec, state, stage, out);
+        resolver_init(&R, spec, state, facts, stage, out);
         out->plans = calloc(n_plans + 1, sizeof(*out->plans));
         if (!out->plans)
                 abort();

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "facts.h"
 #include "mountopt.h"
 #include "plan.h"
 #include "spec.h"
@@ -45,6 +46,8 @@ struct resolution {
         char *id;
         char *stage;
         char machine_id[33];
+        const char *machine_id_source;    /* static: how machine_id was derived */
+        const struct facts *facts;        /* the caller's, not owned */
         struct op *ops;
         size_t n_ops;
         struct plan_result *plans;
@@ -52,8 +55,8 @@ struct resolution {
 };
 
 int resolve_plans(const struct plan *plans, size_t n_plans, const struct spec *spec,
-                  const struct state *state, const char *stage, struct resolution *out,
-                  struct error *e);
+                  const struct state *state, const struct facts *facts, const char *stage,
+                  struct resolution *out, struct error *e);
 
 /* Operations that will run (not skipped). */
 size_t resolution_active_ops(const struct resolution *r);

@@ -254,3 +254,77 @@ void rootfs_rmdir_created(const struct rootfs *r, struct strv *created)
                         (void)unlinkat(parent, name, AT_REMOVEDIR);
         }
 }
+
+/* done + "/" + the first len bytes of comp; done is "" for the root. */
+static char *path_append(const char *done, const char *comp, size_t len)
+{
+        return xasprintf("%s/%.*s", done, (int)len, comp);
+}
+
+int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsigned *n_links)
+{
+        _cleanup_free_ char *todo = xstrdup(path), *done = xstrdup("");
+        const char *rest = todo;
+        unsigned links = 0;
+
+        for (;;) {
+                _cleanup_close_ int fd = -1;
+                _cleanup_free_ char *cand = NULL;
+                char target[PATH_MAX];
+                const char *comp;
+                struct stat st;
+                size_t len;
+                ssize_t n;
+                int ret;
+
+                rest += strspn(rest, "/");
+                if (!*rest)
+                        break;
+                comp = rest;
+                len = strcspn(rest, "/");
+                rest += len;
+                if (len == 1 && comp[0] == '.')
+                        continue;
+                if (len == 2 && comp[0] == '.' && comp[1] == '.') {
+                        char *slash = strrchr(done, '/');
+
+                        if (slash)              /* ".." of the root is the root */
+                                *slash = '\0';
+                        continue;
+                }
+                cand = path_append(done, comp, len);
+                /* Every prefix in done is free of symlinks; the one safe resolver opens it. */
+                ret = rootfs_open_at(r, cand, O_PATH | O_NOFOLLOW, &fd);
+                if (ret < 0)
+                        return ret;
+                if (fstat(fd, &st) < 0)
+                        return -errno;
+                if (!S_ISLNK(st.st_mode)) {
+                        if (rest[strspn(rest, "/")] && !S_ISDIR(st.st_mode))
+                                return -ENOTDIR;
+                        free(done);
+                        done = TAKE_PTR(cand);
+                        continue;
+                }
+                if (++links > MAX_SYMLINKS)
+                        return -ELOOP;
+                n = readlinkat(fd, "", target, sizeof(target) - 1);
+                if (n < 0)
+                        return -errno;
+                target[n] = '\0';
+                if (target[0] == '/')
+                        done[0] = '\0';
+                /* What the link says comes before what is left of the path. */
+                {
+                        char *next = xasprintf("%s/%s", target, rest);
+
+                        free(todo);
+                        todo = next;
+                        rest = todo;
+                }
+        }
+        *out = *done ? TAKE_PTR(done) : xstrdup("/");
+        if (n_links)
+                *n_links = links;
+        return 0;
+}

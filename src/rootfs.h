@@ -41,6 +41,14 @@ int rootfs_mkdir_p(const struct rootfs *r, const char *path, unsigned mode, stru
 int rootfs_open_parent(const struct rootfs *r, const char *path, bool create, struct strv *created,
                        int *dirfd, const char **name);
 
+/*
+ * The canonical path of path inside the rootfs, every symlink followed as if the
+ * rootfs were "/" and "." and ".." applied: where an exec of path would land. Each
+ * prefix is opened with rootfs_open_at, so nothing outside the rootfs is read.
+ * *n_links (optional) counts the symlinks followed. The result must exist.
+ */
+int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsigned *n_links);
+
 /* Removes directories rootfs_mkdir_p created, deepest first; best effort. */
 void rootfs_rmdir_created(const struct rootfs *r, struct strv *created);
 

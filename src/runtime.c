@@ -25,15 +25,20 @@
 #define CONFIG_MAX_BYTES (16 * 1024 * 1024)
 #define HOOK_CONFIG_MAX_BYTES (1024 * 1024)
 
-/* Errors go to stderr and, when the runtime was given --log, to that file in its format. */
-static void report_error(const struct wrapper *w, const char *msg)
+/*
+ * Errors go to stderr and, when the runtime was given --log, to that file in its
+ * format; both with control characters and invalid UTF-8 escaped (str_escape), as
+ * the message may carry what config.json or the command line held.
+ */
+static void report_error(const struct wrapper *w, const char *raw)
 {
-        char stamp[64];
+        char stamp[64], msg[4 * ERROR_MSG_MAX];
         struct tm tm;
         time_t now = time(NULL);
         FILE *f;
 
-        fprintf(stderr, "oci-mountplan-runtime: %s\n", msg);
+        str_escape(msg, sizeof(msg), raw);
+        error_print("oci-mountplan-runtime", "%s", raw);
         if (!w->log_path)
                 return;
         f = fopen(w->log_path, "ae");
@@ -59,16 +64,49 @@ static void report_error(const struct wrapper *w, const char *msg)
         fclose(f);
 }
 
+/*
+ * Reads a file that must be a regular file: opened without following a last
+ * symlink and without blocking (a FIFO named config.json would otherwise hang the
+ * wrapper, and so the engine, until someone writes to it), checked with fstat
+ * before a byte is read.
+ */
+static int read_regular_file(const char *path, size_t max, char **buf, size_t *len, struct stat *st,
+                             struct error *e)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+
+        if (fd < 0 && errno == ELOOP)
+                return error_set(e, -ELOOP, "%s is a symbolic link, not a regular file", path);
+        if (fd < 0 || fstat(fd, st) < 0)
+                return error_setsys(e, -errno, "%s", path);
+        if (!S_ISREG(st->st_mode))
+                return error_set(e, -EINVAL, "%s is not a regular file", path);
+        return read_fd_capped(fd, max, buf, len, e, path);
+}
+
 /* The hook config file, read and checked. */
 static int load_hook_config(const char *path, json_t **out, struct error *e)
 {
         _cleanup_free_ char *buf = NULL;
+        struct stat st;
         size_t len = 0;
         int r;
 
-        if ((r = read_file_capped(AT_FDCWD, path, HOOK_CONFIG_MAX_BYTES, &buf, &len, e)) < 0)
+        if ((r = read_regular_file(path, HOOK_CONFIG_MAX_BYTES, &buf, &len, &st, e)) < 0)
                 return r;
         return wrapper_parse_hook_config(buf, len, path, out, e);
+}
+
+/* The directory a file is in ("." for a bare name), for a temporary file beside it. */
+static char *path_dirname(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+
+        if (!slash)
+                return xstrdup(".");
+        if (slash == path)
+                return xstrdup("/");
+        return xasprintf("%.*s", (int)(slash - path), path);
 }
 
 /*
@@ -76,27 +114,25 @@ static int load_hook_config(const char *path, json_t **out, struct error *e)
  * same mode and owner, fsynced, renamed over it. A reader (or a crash) sees the old
  * file or the new one, never a mix.
  */
-static int write_config_atomically(const char *bundle, const char *path, const struct stat *st, json_t *config,
+static int write_config_atomically(const char *path, const struct stat *st, const char *text, size_t len,
                                    struct error *e)
 {
-        _cleanup_free_ char *tmp = path_join(bundle, ".config.json.XXXXXX");
-        _cleanup_free_ char *text = json_dumps(config, JSON_COMPACT);
+        _cleanup_free_ char *dir = path_dirname(path);
+        _cleanup_free_ char *tmp = path_join(dir, ".config.json.XXXXXX");
         _cleanup_close_ int fd = -1, dirfd = -1;
         int r;
 
-        if (!text)
-                return error_set(e, -ENOMEM, "%s: cannot serialise", path);
         fd = mkostemp(tmp, O_CLOEXEC);
         if (fd < 0)
-                return error_setsys(e, -errno, "cannot create a temporary file in %s", bundle);
+                return error_setsys(e, -errno, "cannot create a temporary file in %s", dir);
         if (fchmod(fd, st->st_mode & 07777) < 0 || fchown(fd, st->st_uid, st->st_gid) < 0 ||
-            (r = write_all(fd, text, strlen(text))) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
+            (r = write_all(fd, text, len)) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0) {
                 r = -errno;
                 unlink(tmp);
                 return error_setsys(e, r, "cannot rewrite %s", path);
         }
         /* The rename itself survives a crash only once the directory is on disk. */
-        dirfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dirfd >= 0)
                 (void)fsync(dirfd);
         return 0;
@@ -104,13 +140,11 @@ static int write_config_atomically(const char *bundle, const char *path, const s
 
 static int rewrite_config(const struct wrapper *w, struct error *e)
 {
-        _cleanup_free_ char *path = path_join(w->bundle, "config.json");
-        _cleanup_free_ char *buf = NULL;
-        _cleanup_json_ json_t *config = NULL, *hooks = NULL;
-        _cleanup_close_ int fd = -1;
-        bool changed = false;
+        _cleanup_free_ char *path = wrapper_config_path(w);
+        _cleanup_free_ char *buf = NULL, *text = NULL;
+        _cleanup_json_ json_t *hooks = NULL;
+        size_t len = 0, text_len = 0;
         struct stat st;
-        size_t len = 0;
         int r;
 
         if (w->hook_config_path)
@@ -119,18 +153,12 @@ static int rewrite_config(const struct wrapper *w, struct error *e)
                 hooks = wrapper_default_hooks(w), r = 0;
         if (r < 0)
                 return r;
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0 || fstat(fd, &st) < 0)
-                return error_setsys(e, -errno, "%s", path);
-        if (!S_ISREG(st.st_mode))
-                return error_set(e, -EINVAL, "%s is not a regular file", path);
-        if ((r = read_fd_capped(fd, CONFIG_MAX_BYTES, &buf, &len, e, path)) < 0 ||
-            (r = json_parse_strict(buf, len, path, &config, e)) < 0 ||
-            (r = wrapper_inject_hooks(config, hooks, path, &changed, e)) < 0)
+        if ((r = read_regular_file(path, CONFIG_MAX_BYTES, &buf, &len, &st, e)) < 0 ||
+            (r = wrapper_splice_hooks(buf, len, hooks, path, &text, &text_len, e)) < 0)
                 return r;
-        if (!changed)
+        if (!text)
                 return 0;       /* idempotent: the hooks are there already */
-        return write_config_atomically(w->bundle, path, &st, config, e);
+        return write_config_atomically(path, &st, text, text_len, e);
 }
 
 static bool is_executable_file(const char *path)
@@ -188,7 +216,10 @@ int main(int argc, char **argv)
                 report_error(&w, e.msg);
                 return 2;
         }
-        wrapper_parse_runtime_args(&w);
+        if (wrapper_parse_runtime_args(&w, &e) < 0) {
+                report_error(&w, e.msg);
+                return 2;
+        }
         err = find_runtime(w.runtime_path, &runtime, &e);
         if (err < 0) {
                 report_error(&w, e.msg);

@@ -74,13 +74,18 @@ static int spec_parse_process(json_t *root, const char *what, struct spec *s, st
 {
         json_t *proc = NULL, *args = NULL, *env = NULL;
         struct strv envv = { 0 };
+        const char *cwd = NULL;
         int r;
 
         if ((r = json_get_object(root, "process", what, "", &proc, e)) < 0 || !proc)
                 return r;
         if ((r = json_get_array(proc, "args", what, "process.", &args, e)) < 0 ||
-            (r = json_get_array(proc, "env", what, "process.", &env, e)) < 0)
+            (r = json_get_array(proc, "env", what, "process.", &env, e)) < 0 ||
+            (r = json_get_string(proc, "cwd", what, "process.", &cwd, e)) < 0)
                 return r;
+        /* Only an absolute cwd means something to the rootfs; runtimes refuse others. */
+        if (cwd && cwd[0] == '/')
+                s->cwd = xstrdup(cwd);
         if (args && (r = spec_parse_strings(args, what, "process.args", &s->args, e)) < 0)
                 return r;
         if (env && (r = spec_parse_strings(env, what, "process.env", &envv, e)) < 0)
@@ -123,7 +128,10 @@ static int spec_parse_mounts(json_t *root, const char *what, struct spec *s, str
                         return r;
                 if (!dest || !*dest)
                         return error_set(e, -EINVAL, "%s: mounts[%zu] has no destination", what, i);
-                s->mounts[s->n_mounts].destination = spec_clean_path(dest);
+                /* ".." is resolved here, so that nothing downstream mistakes "/run/../etc" for "below /run". */
+                if (path_normalize(dest, &s->mounts[s->n_mounts].destination) < 0)
+                        return error_set(e, -EINVAL, "%s: mounts[%zu].destination \"%s\" climbs out of the "
+                                         "container's root with \"..\"", what, i, dest);
                 s->mounts[s->n_mounts].type = xstrdup(type ? type : "");
                 s->mounts[s->n_mounts].source = xstrdup(src ? src : "");
                 s->n_mounts++;
@@ -165,6 +173,32 @@ static int spec_parse_linux(json_t *root, const char *what, struct spec *s, stru
         return 0;
 }
 
+/*
+ * What the functions above read, and all that is handed to jansson: the rest of
+ * config.json (seccomp above all) is only checked to be valid JSON. A member read
+ * here must be added to this table.
+ */
+static const struct jscan_keep process_keep[] = {
+        { "args", NULL }, { "env", NULL }, { "cwd", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep root_keep[] = {
+        { "path", NULL }, { "readonly", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep mount_keep[] = {
+        { "destination", NULL }, { "type", NULL }, { "source", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep namespace_keep[] = {
+        { "type", NULL }, { "path", NULL }, { NULL, NULL },
+};
+static const struct jscan_keep linux_keep[] = {
+        { "cgroupsPath", NULL }, { "namespaces", namespace_keep }, { "uidMappings", NULL }, { "gidMappings", NULL },
+        { "mountLabel", NULL }, { NULL, NULL },
+};
+const struct jscan_keep spec_keep[] = {
+        { "root", root_keep }, { "process", process_keep }, { "hostname", NULL }, { "annotations", NULL },
+        { "mounts", mount_keep }, { "linux", linux_keep }, { NULL, NULL },
+};
+
 int spec_parse(const char *buf, size_t len, const char *what, const char *bundle,
                struct spec *s, struct error *e)
 {
@@ -173,7 +207,7 @@ int spec_parse(const char *buf, size_t len, const char *what, const char *bundle
         int r;
 
         memset(s, 0, sizeof(*s));
-        r = json_parse_strict(buf, len, what, &root, e);
+        r = json_parse_kept(buf, len, what, spec_keep, &root, e);
         if (r < 0)
                 return r;
         if ((r = spec_parse_root(root, what, bundle, s, e)) < 0 ||
@@ -206,6 +240,7 @@ void spec_free(struct spec *s)
 {
         free(s->root_path);
         strv_free(&s->args);
+        free(s->cwd);
         kvlist_free(&s->env);
         free(s->hostname);
         kvlist_free(&s->annotations);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "jscan.h"
 #include "util.h"
 
 #define SPEC_MAX_BYTES (8 * 1024 * 1024)
@@ -24,6 +25,7 @@ struct spec {
         char *root_path;          /* absolute: relative paths are made relative to the bundle */
         bool root_readonly;
         struct strv args;
+        char *cwd;                /* process.cwd, or NULL */
         struct kvlist env;
         char *hostname;
         struct kvlist annotations;
@@ -33,6 +35,9 @@ struct spec {
         bool cgroupns_joined;     /* a cgroup namespace with a path: an existing one */
         char *cgroups_path;
 };
+
+/* The members of config.json spec_parse() reads (for the scanner; see jscan.h). */
+extern const struct jscan_keep spec_keep[];
 
 /* Parses config.json text; what names it in messages, bundle resolves root.path. */
 int spec_parse(const char *buf, size_t len, const char *what, const char *bundle,

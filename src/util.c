@@ -104,9 +104,45 @@ int write_all(int fd, const char *buf, size_t len)
         return 0;
 }
 
+void strbuf_add(struct strbuf *b, const char *s, size_t n)
+{
+        if (b->len + n + 1 > b->cap) {
+                size_t cap = b->cap ? b->cap : 64;
+
+                while (cap < b->len + n + 1)
+                        cap *= 2;
+                b->s = realloc(b->s, cap);
+                if (!b->s)
+                        abort();        /* as xmalloc() */
+                b->cap = cap;
+        }
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = '\0';
+}
+
+void strbuf_puts(struct strbuf *b, const char *s)
+{
+        strbuf_add(b, s, strlen(s));
+}
+
+void strbuf_putc(struct strbuf *b, char c)
+{
+        strbuf_add(b, &c, 1);
+}
+
+char *strbuf_take(struct strbuf *b)
+{
+        char *s = b->s ? b->s : xstrdup("");
+
+        *b = (struct strbuf){ 0 };
+        return s;
+}
+
 int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
 {
-        size_t size = 0, cap = 4096;
+        /* A Docker config.json (~14 KiB) in one read and one more for the end; untouched pages cost nothing. */
+        size_t size = 0, cap = 64 * 1024 - 1;
         _cleanup_free_ char *buf = xmalloc(cap + 1);
 
         for (;;) {
@@ -170,6 +206,36 @@ bool path_is_normalized_absolute(const char *p)
                 c = next;
         }
         return true;
+}
+
+int path_normalize(const char *p, char **out)
+{
+        char *buf = xmalloc(strlen(p) + 2);
+        size_t len = 0;
+
+        for (const char *c = p; *c; ) {
+                const char *next = strchrnul(c, '/');
+                size_t n = (size_t)(next - c);
+
+                if (n == 2 && c[0] == '.' && c[1] == '.') {
+                        if (len == 0) {
+                                free(buf);
+                                return -EINVAL;
+                        }
+                        while (buf[--len] != '/')
+                                ;
+                } else if (n > 0 && !(n == 1 && c[0] == '.')) {
+                        buf[len++] = '/';
+                        memcpy(buf + len, c, n);
+                        len += n;
+                }
+                c = *next ? next + 1 : next;
+        }
+        if (len == 0)
+                buf[len++] = '/';
+        buf[len] = '\0';
+        *out = buf;
+        return 0;
 }
 
 bool path_is_below(const char *child, const char *parent, bool or_equal)
@@ -247,4 +313,87 @@ void kvlist_free(struct kvlist *l)
         free(l->v);
         l->v = NULL;
         l->n = 0;
+}
+
+/* Length of the valid UTF-8 sequence at s (1 to 4), 0 when none starts there. */
+static size_t utf8_sequence_length(const unsigned char *s)
+{
+        unsigned c = s[0];
+
+        if (c < 0x80)
+                return 1;
+        if (c >= 0xc2 && c <= 0xdf)
+                return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+        if (c >= 0xe0 && c <= 0xef) {
+                if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+                        return 0;
+                if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
+                        return 0;       /* overlong, or a UTF-16 surrogate */
+                return 3;
+        }
+        if (c >= 0xf0 && c <= 0xf4) {
+                if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
+                        return 0;
+                if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+                        return 0;       /* overlong, or above U+10FFFF */
+                return 4;
+        }
+        return 0;
+}
+
+/* The escaped form of the character at s into piece; returns how many bytes of s it took. */
+static size_t escape_one(const unsigned char *s, char piece[9], size_t *plen)
+{
+        size_t n = utf8_sequence_length(s);
+
+        if (n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) {
+                if (s[0] == '\n' || s[0] == '\r' || s[0] == '\t')
+                        *plen = (size_t)sprintf(piece, "\\%c", s[0] == '\n' ? 'n' : s[0] == '\r' ? 'r' : 't');
+                else
+                        *plen = (size_t)sprintf(piece, "\\x%02x", s[0]);
+                return 1;
+        }
+        if (n == 2 && s[0] == 0xc2 && s[1] <= 0x9f) {
+                *plen = (size_t)sprintf(piece, "\\x%02x\\x%02x", s[0], s[1]);
+                return 2;
+        }
+        if (n == 0) {
+                *plen = (size_t)sprintf(piece, "\\x%02x", s[0]);
+                return 1;
+        }
+        memcpy(piece, s, n);
+        *plen = n;
+        return n;
+}
+
+size_t str_escape(char *out, size_t size, const char *s)
+{
+        const unsigned char *c = (const unsigned char *)s;
+        size_t total = 0, written = 0;
+        bool full = size == 0;
+
+        while (*c) {
+                char piece[9];
+                size_t plen;
+
+                c += escape_one(c, piece, &plen);
+                if (!full && written + plen < size) {
+                        memcpy(out + written, piece, plen);
+                        written += plen;
+                } else
+                        full = true;    /* nothing after a piece that did not fit */
+                total += plen;
+        }
+        if (size > 0)
+                out[written] = '\0';
+        return total;
+}
+
+char *str_escape_dup(const char *s)
+{
+        size_t n = str_escape(NULL, 0, s);
+        char *out = xmalloc(n + 1);
+
+        str_escape(out, n + 1, s);
+        return out;
 }

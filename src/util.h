@@ -32,6 +32,21 @@ void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
 char *strv_join(const struct strv *s, const char *sep);
 
+/*
+ * A growable string. open_memstream() would do, but it callocs and zeroes a
+ * buffer of several KiB per use, which showed up in the hook's profile.
+ */
+struct strbuf {
+        char *s;
+        size_t len, cap;
+};
+
+void strbuf_add(struct strbuf *b, const char *s, size_t n);
+void strbuf_puts(struct strbuf *b, const char *s);
+void strbuf_putc(struct strbuf *b, char c);
+/* The string built ("" if nothing was added); the caller frees it. */
+char *strbuf_take(struct strbuf *b);
+
 /* Writes all of buf, retrying short writes and EINTR. */
 int write_all(int fd, const char *buf, size_t len);
 
@@ -47,6 +62,13 @@ int read_file_capped(int dirfd, const char *path, size_t max, char **out, size_t
  */
 bool path_is_normalized_absolute(const char *p);
 
+/*
+ * Makes p (absolute, or relative to "/") normalized absolute: drops empty and "."
+ * components, and takes ".." back one component. -EINVAL when ".." would climb
+ * above "/": such a path means to name something outside the root.
+ */
+int path_normalize(const char *p, char **out);
+
 /* Is child equal to or below parent (both normalized absolute)? */
 bool path_is_below(const char *child, const char *parent, bool or_equal);
 
@@ -55,6 +77,22 @@ char *path_join(const char *a, const char *b);
 
 /* Parses an octal mode string ("0755", "1777"); refuses anything above 07777. */
 int parse_mode(const char *s, unsigned *mode);
+
+/*
+ * Escapes text for a terminal or a log line, so that nothing read from an image,
+ * config.json or the state can start a line of its own or drive a terminal:
+ * \n, \r and \t as those two characters, every other C0 control and DEL as \xNN,
+ * a C1 control (U+0080-U+009F, which some terminals obey) as the \xNN of its two
+ * UTF-8 bytes, and every byte that is not part of valid UTF-8 (overlong forms,
+ * surrogates and values above U+10FFFF included) as \xNN. Everything else, other
+ * Unicode included, passes unchanged, and so does a backslash: ordinary text reads
+ * as written, at the price that "\n" in the output may also have been written as
+ * those two characters (the JSON dry-run is exact for tools). Like snprintf: writes
+ * at most size bytes including the NUL (out may be NULL when size is 0), never cuts
+ * an escape or a character in half, and returns the length of the whole escaped text.
+ */
+size_t str_escape(char *out, size_t size, const char *s);
+char *str_escape_dup(const char *s);
 
 /* Exits on allocation failure: there is nothing sensible a hook can do without memory. */
 void *xmalloc(size_t n);

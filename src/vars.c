@@ -95,26 +95,22 @@ static int var_parse(const char *p, const struct var_def **def, char *arg, size_
 
 static int vars_walk(const char *tmpl, const struct var_ctx *ctx, char **out, struct error *e)
 {
-        char *buf = NULL;
-        size_t size = 0;
-        FILE *f = ctx ? open_memstream(&buf, &size) : NULL;
+        struct strbuf b = { 0 }, *f = ctx ? &b : NULL;
         int r = 0;
 
-        if (ctx && !f)
-                return error_setsys(e, -errno, "open_memstream");
         for (const char *p = tmpl; *p; ) {
                 const struct var_def *def = NULL;
                 char arg[256], pidbuf[16];
 
                 if (*p != '$') {
                         if (f)
-                                fputc(*p, f);
+                                strbuf_putc(f, *p);
                         p++;
                         continue;
                 }
                 if (p[1] == '$') {
                         if (f)
-                                fputc('$', f);
+                                strbuf_putc(f, '$');
                         p += 2;
                         continue;
                 }
@@ -126,15 +122,12 @@ static int vars_walk(const char *tmpl, const struct var_ctx *ctx, char **out, st
                 if (r < 0)
                         break;
                 if (f)
-                        fputs(var_value(def, arg, ctx, pidbuf), f);
+                        strbuf_puts(f, var_value(def, arg, ctx, pidbuf));
         }
-        if (f) {
-                fclose(f);
-                if (r < 0)
-                        free(buf);
-                else
-                        *out = buf;
-        }
+        if (f && r < 0)
+                free(b.s);
+        else if (f)
+                *out = strbuf_take(f);
         return r;
 }
 
@@ -162,7 +155,7 @@ static bool take_hex_prefix(const char *id, char out[33])
         return nonzero;
 }
 
-void machine_id_from_container_id(const char *id, char out[33])
+const char *machine_id_from_container_id(const char *id, char out[33])
 {
         /* FNV-1a, 128-bit: stable across builds and machines, no crypto library needed. */
         const unsigned __int128 prime = ((unsigned __int128)1 << 88) + 0x13b;
@@ -170,7 +163,7 @@ void machine_id_from_container_id(const char *id, char out[33])
         unsigned char b[16];
 
         if (take_hex_prefix(id, out))
-                return;
+                return "the container id's first 32 hex digits";
         for (const unsigned char *p = (const unsigned char *)id; *p; p++) {
                 h ^= *p;
                 h *= prime;
@@ -181,4 +174,5 @@ void machine_id_from_container_id(const char *id, char out[33])
         b[8] = (b[8] & 0x3f) | 0x80;            /* RFC 4122 variant */
         for (int i = 0; i < 16; i++)
                 snprintf(out + 2 * i, 3, "%02x", b[i]);
+        return "a hash of the container id";
 }

@@ -33,6 +33,6 @@ int vars_expand(const char *tmpl, const struct var_ctx *ctx, char **out, struct 
  * A systemd machine id (32 lowercase hex digits, not all zero) derived from the
  * container id: its first 32 hex digits when it has them (Docker's ids), otherwise
  * a 128-bit hash of it shaped as a v4 UUID, so that short or non-hex ids still give
- * a stable, valid id.
+ * a stable, valid id. Returns how it was derived, for explanations.
  */
-void machine_id_from_container_id(const char *id, char out[33]);
+const char *machine_id_from_container_id(const char *id, char out[33]);

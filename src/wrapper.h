@@ -26,6 +26,7 @@ struct wrapper {
         int runtime_argc;
         const char *command;              /* create, run, start, ... */
         const char *bundle;
+        const char *config;               /* crun's --config FILE, as given */
         const char *log_path;             /* the runtime's --log, for our errors too */
         const char *log_format;
 };
@@ -37,10 +38,16 @@ struct wrapper {
 int wrapper_parse_flags(int argc, char **argv, struct wrapper *w, struct error *e);
 
 /*
- * Finds the runtime's command and, for create and run, the bundle (--bundle DIR,
- * --bundle=DIR, -b DIR, -b=DIR, else "."); notes --log and --log-format for errors.
+ * Finds the runtime's command and, for create and run, the bundle and crun's
+ * --config, as runc (Go flags: -bundle, --bundle=DIR, -b DIR, ...) or crun (argp:
+ * --bundle DIR, -bDIR, --config FILE, ...) reads them, told apart by the runtime's
+ * name; for another runtime, arguments the two read differently are refused.
+ * Notes --log and --log-format for errors.
  */
-void wrapper_parse_runtime_args(struct wrapper *w);
+int wrapper_parse_runtime_args(struct wrapper *w, struct error *e);
+
+/* The file create or run will read: <bundle>/config.json, or crun's --config FILE. */
+char *wrapper_config_path(const struct wrapper *w);
 
 /* Without a hook config: oci-mountplan as a createContainer hook, with the --plan given. */
 json_t *wrapper_default_hooks(const struct wrapper *w);
@@ -50,3 +57,14 @@ int wrapper_parse_hook_config(const char *buf, size_t len, const char *path, jso
 
 /* Adds each hook not already there (same path and args); *changed says whether config changed. */
 int wrapper_inject_hooks(json_t *config, json_t *hooks, const char *what, bool *changed, struct error *e);
+
+/*
+ * config.json's text with the hooks not there yet added: spliced into the text
+ * (before the closing bracket of the stage's array, of "hooks" or of the
+ * document), every other byte as it was. Where the scanner is not sure of the text
+ * (see jscan.h) the whole document is parsed, injected into and written out again
+ * instead. The errors are those of json_parse_strict() and wrapper_inject_hooks().
+ * *out (malloc'd, *out_len bytes) is NULL when nothing needs to change.
+ */
+int wrapper_splice_hooks(const char *buf, size_t len, json_t *hooks, const char *what, char **out, size_t *out_len,
+                         struct error *e);

@@ -15,3 +15,11 @@ JSON
 bundle_state() {
         printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":1,"bundle":"%s"}' "$1" "$2"
 }
+
+# bundle_fake_systemd ROOTFS: /sbin/init -> /usr/lib/systemd/systemd, an ELF executable (a
+# copy of true(1)), so that the systemd plan's exec condition holds without a real systemd.
+bundle_fake_systemd() {
+        mkdir -p "$1/usr/lib/systemd" "$1/sbin"
+        cp /bin/true "$1/usr/lib/systemd/systemd"
+        ln -sfn /usr/lib/systemd/systemd "$1/sbin/init"
+}

@@ -3,7 +3,8 @@
 # running as an ordinary user, and the README's `runc spec` example.
 set -u
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
-src=${OMP_SRCDIR:-$(dirname "$0")/..}
+src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
+. "$(dirname "$0")/bundle.sh"
 plan=$src/plans/systemd.conf
 n=0 failed=0
 work=$(mktemp -d)
@@ -35,6 +36,7 @@ skip() {
 
 make_bundle() {         # make_bundle DIR ARGS_JSON
         mkdir -p "$1/rootfs"
+        bundle_fake_systemd "$1/rootfs"
         cat >"$1/config.json" <<JSON
 {"ociVersion": "1.0.2", "process": {"args": $2, "cwd": "/"}, "root": {"path": "rootfs"},
  "hostname": "demo", "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}
@@ -68,7 +70,7 @@ echo "not a plan" >"$work/admin/README"
 make_bundle "$work/dirs" '["/sbin/init"]'
 check "plan directories: override, add, mask, lexical order" 0 \
         "^plan 0-d .*plan a \(.*/shipped/a.conf\).*plan b \(.*/admin/b.conf\).*/b-admin.*3 operation" -- \
-        sh -c "'$hook' --plan-dir '$work/shipped' --plan-dir '$work/admin' --dry-run --bundle '$work/dirs' | grep -v '^container' | tr '\n' ' '"
+        sh -c "'$hook' --plan-dir '$work/shipped' --plan-dir '$work/admin' --dry-run --bundle '$work/dirs' | grep -v '^container\\|^machine-id:\\|^exec' | tr '\n' ' '"
 check "plan directories: --validate checks what they hold" 0 "3 plan\(s\) valid" -- \
         "$hook" --plan-dir "$work/shipped" --plan-dir "$work/admin" --validate
 
@@ -84,12 +86,13 @@ check "no stdin at all (closed)" 2 "stdin" -- sh -c "exec '$hook' --plan '$plan'
 # The README's example: a bundle from `runc spec`.
 if command -v runc >/dev/null; then
         mkdir -p "$work/runc/rootfs"
+        bundle_fake_systemd "$work/runc/rootfs"
         (cd "$work/runc" && runc spec)
         sed -i 's|"sh"|"/sbin/init"|' "$work/runc/config.json"
         check "runc spec + /sbin/init lists the systemd operations" 0 "tmpfs +/run host=.*cgroup.*machine-id" -- \
                 sh -c "'$hook' --plan '$plan' --dry-run --bundle '$work/runc' | tr '\n' ' '"
         sed -i 's|"/sbin/init"|"/bin/sh"|' "$work/runc/config.json"
-        check "runc spec + /bin/sh: the plan does not apply" 0 "does not apply: command \"/bin/sh\"" -- \
+        check "runc spec + /bin/sh: the plan does not apply" 0 "does not apply: exec \"/bin/sh\" cannot be followed" -- \
                 "$hook" --plan "$plan" --dry-run --bundle "$work/runc"
 else
         skip "runc spec example" "runc not installed"
@@ -113,6 +116,112 @@ fi
 make_bundle "$work/sh" '["/bin/sh"]'
 printf '{"ociVersion":"1.0.2","id":"x","status":"creating","pid":1,"bundle":"%s"}' "$work/sh" >"$work/sh.json"
 check "hook run, plan does not apply: exit 0" 0 "" -- sh -c "exec '$hook' --plan '$plan' <'$work/sh.json'"
+
+# A hook run starts in the container's root directory: a relative plan path there
+# names the image's file. Refused with one line before anything is read or done;
+# --dry-run and --validate, run by a person, still take relative paths.
+mkdir -p "$work/rel/plans.d"
+make_bundle "$work/rel" '["/sbin/init"]'
+printf 'version = 1;\nactions = ( { type = "mkdir"; target = "/made-by-relative-plan"; } );\n' >"$work/rel/p.conf"
+cp "$work/rel/p.conf" "$work/rel/plans.d/p.conf"
+printf '{"ociVersion":"1.0.2","id":"rel","status":"creating","pid":1,"bundle":"%s"}' "$work/rel" >"$work/rel.json"
+one_line_nothing_done() {       # after check: exactly one line out, the plan's directory not made
+        n=$((n + 1))
+        if [ "$(wc -l <"$work/out")" = 1 ] && [ ! -e "$work/rel/rootfs/made-by-relative-plan" ]; then
+                echo "ok $n - $1: one line, nothing done"
+        else
+                echo "not ok $n - $1: one line, nothing done"
+                sed 's/^/#   /' "$work/out" | head -5
+                failed=$((failed + 1))
+        fi
+}
+for form in "--plan p.conf" "-p p.conf" "--plan=p.conf" "--plan-dir plans.d" "-d plans.d" "--plan-dir=plans.d" \
+            "--plan $work/rel/p.conf --plan-dir plans.d"; do
+        opt=--plan; case $form in *-d*) opt=--plan-dir ;; esac
+        check "hook run, relative $form: refused" 2 "^oci-mountplan: $opt \"(p.conf|plans.d)\" is a relative path" -- \
+                sh -c "cd '$work/rel' && exec '$hook' $form <'$work/rel.json'"
+        one_line_nothing_done "hook run, relative $form"
+done
+# The shipped hooks.d file (podman, CRI-O) runs the hook with absolute paths only.
+hookjq='(.hook.path | startswith("/")) and
+        ([.hook.args[1:] as $a | range(0; $a | length) | select($a[.] | test("^(--plan|-p|--plan-dir|-d)$")) |
+          $a[. + 1]] | all(startswith("/"))) and
+        ([.hook.args[1:][] | select(test("^(--plan|--plan-dir)=|^-[pd].")) | sub("^[^=]*=|^-[pd]"; "")] |
+          all(startswith("/")))'
+check "contrib/hooks.d: the hook and its plans by absolute paths" 0 "" -- \
+        jq -e "$hookjq" "$src/contrib/hooks.d/oci-mountplan.json"
+printf '{"hook": {"path": "/usr/bin/oci-mountplan", "args": ["oci-mountplan", "-p", "rel.conf"]}}' >"$work/hooks-rel.json"
+check "the hooks.d check catches a relative plan" 1 "" -- jq -e "$hookjq" "$work/hooks-rel.json"
+check "--dry-run takes a relative --plan" 0 "made-by-relative-plan" -- \
+        sh -c "cd '$work/rel' && exec '$hook' --dry-run --plan p.conf --bundle ."
+check "--dry-run takes a relative --plan-dir" 0 "made-by-relative-plan" -- \
+        sh -c "cd '$work/rel' && exec '$hook' --dry-run --plan-dir plans.d <'$work/rel.json'"
+check "--validate takes relative paths" 0 "2 plan\(s\) valid" -- \
+        sh -c "cd '$work/rel' && exec '$hook' --validate --plan p.conf --plan-dir plans.d"
+
+# Whatever config.json, the state, the plan or the command line hold, nothing the
+# hook prints carries a raw control character (C0, DEL, C1) or starts a line of its
+# own. The marker FORGED follows every newline fed in.
+clean() {       # clean NAME LINES|any: $work/out has LINES lines, no raw controls, no forged line
+        local bad=""
+        n=$((n + 1))
+        LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$work/out" && bad="raw control bytes"
+        grep -qa '^FORGED' "$work/out" && bad="$bad, a forged line"
+        [ "$2" = any ] || [ "$(wc -l <"$work/out")" = "$2" ] || bad="$bad, $(wc -l <"$work/out") lines, want $2"
+        if [ -z "$bad" ]; then
+                echo "ok $n - $1: escaped"
+                return
+        fi
+        echo "not ok $n - $1: $bad"
+        od -c "$work/out" | head -20 | sed 's/^/#   /'
+        failed=$((failed + 1))
+}
+evilplan=$'evil\n\e[1mFORGED-PLAN\x9b.conf'
+mkdir -p "$work/evil"
+cp -r "$src/tests/data/config-control-chars/." "$work/evil/"
+cp "$work/evil/plan.conf" "$work/evil/$evilplan"
+check "dry-run: annotation, env, mount destination, hostname, plan name with controls" 0 "FORGED-MOUNT" -- \
+        sh -c "cd '$work/evil' && exec '$hook' --dry-run --plan '$evilplan' --bundle . --id evil"
+clean "dry-run text" 8
+check "dry-run --format json stays exact and valid" 0 "" -- \
+        bash -c "set -o pipefail; '$hook' --dry-run --plan '$work/evil/plan.conf' --bundle '$work/evil' --format json |
+               jq -e '.plans[0].operations[1].target == \"/srv/v\r\nFORGED-ANNOTATION \u001b[2J\"'"
+cp "$work/evil/plan.conf" "$work/evil/"$'bad\xffutf8.conf'
+check "dry-run --format json: a plan name that is not UTF-8 is escaped, not left out" 0 "" -- \
+        bash -c "set -o pipefail; cd '$work/evil' && '$hook' --dry-run --plan \$'bad\\xffutf8.conf' --bundle . --format json |
+               jq -e '.plans[0].file == \"bad\\\\xffutf8.conf\" and .plans[0].name == \"bad\\\\xffutf8\"'"
+printf '{"ociVersion":"1.0.2","id":"x\\nFORGED-ID \\u001b[31m\\u009b","status":"creating","bundle":"%s"}' "$work/evil" \
+        >"$work/evil-id.json"
+check "error: container id with controls" 2 'container id "x\\nFORGED-ID \\x1b\[31m\\xc2\\x9b"' -- \
+        sh -c "exec '$hook' --dry-run --plan '$plan' <'$work/evil-id.json'"
+clean "error: container id" 1
+mkdir -p "$work/evil2/rootfs"
+printf '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"annotations":{"k\\nFORGED-KEY \\u001b[2J":1}}' >"$work/evil2/config.json"
+check "error: annotation key with controls" 2 'annotations."k\\nFORGED-KEY \\x1b\[2J" must be a string' -- \
+        "$hook" --dry-run --plan "$plan" --bundle "$work/evil2"
+clean "error: annotation key" 1
+printf '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"hostname":"a\033[31mb\nFORGED-RAW"}' >"$work/evil2/config.json"
+check "error: raw ESC in config.json, quoted by jansson" 2 "control character 0x1b" -- \
+        "$hook" --dry-run --plan "$plan" --bundle "$work/evil2"
+clean "error: raw ESC in config.json" 1
+check "error: an unknown option with controls" 2 'unknown option "--x\\x1b\[2J\\nFORGED' -- \
+        "$hook" $'--x\e[2J\nFORGED' --plan "$plan"
+clean "error: unknown option (and the usage)" any
+
+# A NUL (\u0000) anywhere is refused, never cut short into another value.
+nul_case() {    # nul_case NAME CONFIG_JSON [STATE_ID]
+        printf '%s' "$2" >"$work/evil2/config.json"
+        printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","bundle":"%s"}' "${3:-nul}" "$work/evil2" \
+                >"$work/nul.json"
+        check "NUL in $1: refused" 2 'a string holds \\u0000 \(a NUL byte\): refused|NUL byte in object key' -- \
+                sh -c "exec '$hook' --dry-run --plan '$plan' <'$work/nul.json'"
+        clean "NUL in $1" 1
+}
+nul_case "an annotation value" '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"annotations":{"k":"a\u0000b"}}'
+nul_case "an annotation key" '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"annotations":{"k\u0000x":"b"}}'
+nul_case "an env value" '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process":{"args":["/sbin/init"],"env":["A=a\u0000b"]}}'
+nul_case "a mount destination" '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"mounts":[{"destination":"/run\u0000/x"}]}'
+nul_case "the container id" '{"ociVersion":"1.0.2","root":{"path":"rootfs"}}' 'a\u0000b'
 
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/bundle.sh"
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
-src=${OMP_SRCDIR:-$(dirname "$0")/..}
+src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
         echo "1..0 # SKIP needs root and mount namespaces"
@@ -28,6 +28,7 @@ new_case() {
         R=$B/rootfs
         mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
         : >"$R/etc/machine-id"
+        bundle_fake_systemd "$R"
         STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }
@@ -45,26 +46,50 @@ in_ns() {
 }
 
 t_systemd_plan() {
+        local id
         new_case systemd
+        id=$("$hook" --plan "$src/plans/systemd.conf" --dry-run --bundle "$B" --id systemd --format json |
+                grep -o '"machine_id": "[0-9a-f]*"' | cut -d'"' -f4)
         in_ns 'hook || exit 1
+               [ "$(cat "$R/etc/machine-id")" = "'"$id"'" ] || exit 7
+               mounts | grep -q "^$R/etc/machine-id tmpfs" || exit 8
                mounts | grep -q "^$R/run tmpfs" || exit 2
                mounts | grep -q "^$R/run/lock tmpfs" || exit 3
                mounts | grep -q "^$R/tmp tmpfs" || exit 4
                mounts | grep -q "^$R/sys/fs/cgroup cgroup2" || exit 5
                [ "$(stat -c %a "$R/run")" = 755 ] && [ "$(stat -c %a "$R/run/lock")" = 1777 ] || exit 6'
-        result "systemd plan mounts /run, /run/lock, /tmp, cgroup2" $?
-        [ "$(cat "$R/etc/machine-id")" = "$(printf systemd | { "$hook" --plan "$src/plans/systemd.conf" --dry-run \
-                --bundle "$B" --id systemd --format json | grep -o '"machine_id": "[0-9a-f]*"' | cut -d'"' -f4; })" ]
-        result "empty /etc/machine-id gets the derived id" $?
+        result "systemd plan mounts /run, /run/lock, /tmp, cgroup2 and binds the machine id" $?
+        [ -n "$id" ] && [ -f "$R/etc/machine-id" ] && [ ! -s "$R/etc/machine-id" ]
+        result "the derived machine id is bound over /etc/machine-id, the rootfs's file stays empty" $?
         [ -d "$R/var/log/journal" ] && [ "$(stat -c %a "$R/var/log/journal")" = 2755 ]
         result "/var/log/journal made with mode 2755" $?
         ! grep -q " $R" /proc/self/mountinfo
         result "nothing leaks into the host's mount table" $?
 }
 
+# No /etc/machine-id in the image: an empty mount point is made (and stays, empty).
+t_machine_id_missing() {
+        new_case noid
+        rm "$R/etc/machine-id"
+        in_ns 'hook || exit 1
+               grep -qx "[0-9a-f]\{32\}" "$R/etc/machine-id" || exit 2
+               [ "$(stat -c %a "$R/etc/machine-id")" = 444 ] || exit 3
+               echo x >"$R/etc/machine-id" 2>/dev/null && exit 4; exit 0'
+        result "missing /etc/machine-id: bound read-only over a new empty mount point" $?
+        [ -f "$R/etc/machine-id" ] && [ ! -s "$R/etc/machine-id" ]
+        result "missing /etc/machine-id: the mount point left in the rootfs is empty" $?
+        new_case ownid
+        echo 0123456789abcdef0123456789abcdef >"$R/etc/machine-id"
+        in_ns 'hook || exit 1
+               [ "$(cat "$R/etc/machine-id")" = 0123456789abcdef0123456789abcdef ] || exit 2
+               mounts | grep -q "^$R/etc/machine-id " && exit 3; exit 0'
+        result "an image's own machine id is kept, nothing bound over it" $?
+}
+
 t_idempotent() {
         new_case twice
         in_ns 'hook && hook || exit 1
+               [ "$(mounts | grep -c "^$R/etc/machine-id ")" = 1 ] || exit 4
                [ "$(mounts | grep -c "^$R/run tmpfs")" = 1 ] || exit 2
                [ "$(mounts | grep -c "^$R/sys/fs/cgroup cgroup2")" = 1 ] || exit 3'
         result "running the hook twice stacks no mounts" $?
@@ -206,9 +231,60 @@ PLAN
         result "the error names the failing action" $? "$(cat "$work/log")"
 }
 
+# Carry-over by fact: config.json names the mounts through the image's /var/run -> /run
+# symlink, with ".." and "//"; the runtime mounted them where those paths lead. Every
+# one must be readable at the same place after the hook, whatever config.json said.
+t_keep_through_symlinks() {
+        new_case keepfact
+        mkdir -p "$R/var" "$work/sa" "$work/secx" && ln -s ../run "$R/var/run"
+        echo token >"$work/sa/token" && echo sock >"$work/docker.sock" && echo x >"$work/secx/f"
+        mkdir -p "$R/run/secrets/kubernetes.io/serviceaccount" "$R/run/secrets/x" && : >"$R/run/docker.sock"
+        write_config '[{"destination": "/var/run/secrets/kubernetes.io/serviceaccount", "type": "bind", "source": "'"$work/sa"'", "options": ["rbind", "ro"]},
+                       {"destination": "/var/run//docker.sock", "type": "bind", "source": "'"$work/docker.sock"'", "options": ["bind"]},
+                       {"destination": "/data/../run/secrets/x", "type": "bind", "source": "'"$work/secx"'", "options": ["bind"]}]'
+        in_ns 'mount --bind -o ro "'"$work/sa"'" "$R/run/secrets/kubernetes.io/serviceaccount" &&
+               mount --bind "'"$work/docker.sock"'" "$R/run/docker.sock" &&
+               mount --bind "'"$work/secx"'" "$R/run/secrets/x" || exit 9
+               hook || exit 1
+               mounts | grep -q "^$R/run tmpfs" || exit 2
+               [ "$(cat "$R/var/run/secrets/kubernetes.io/serviceaccount/token")" = token ] || exit 3
+               [ "$(cat "$R/var/run/docker.sock")" = sock ] || exit 4
+               [ "$(cat "$R/run/secrets/x/f")" = x ] || exit 5
+               mounts | grep -q "^$R/run/secrets/kubernetes.io/serviceaccount [a-z0-9]* ro," || exit 6'
+        result "mounts beneath /run named through /var/run, \"..\" and \"//\" are carried over (dir, file, read-only kept)" $?
+}
+
+# A destination that climbs out with ".." names a host path: refused before anything happens.
+t_dotdot_destination() {
+        new_case dotdot
+        mkdir -p "$work/victim-dd"
+        write_config '[{"destination": "/run/../../../../../../../..'"$work"'/victim-dd/new", "type": "bind", "source": "'"$work/vol"'", "options": ["bind"]}]'
+        in_ns 'before=$(mounts); hook; rc=$?; [ $rc != 0 ] || exit 1; [ "$before" = "$(mounts)" ] || exit 2'
+        result "a destination climbing out with \"..\": refused, nothing mounted" $?
+        [ -z "$(ls -A "$work/victim-dd")" ] && [ ! -e "$R/run/host" ] && [ ! -s "$R/etc/machine-id" ]
+        result "a destination climbing out with \"..\": nothing created on the host or in the rootfs" $?
+        [ "$(wc -l <"$work/log")" = 1 ] && grep -q 'mounts\[0\].destination ".*" climbs out of the container.s root' "$work/log"
+        result "a destination climbing out with \"..\": one line naming it" $? "$(cat "$work/log")"
+}
+
+# The mount table, not config.json, decides: a mount config.json never named is carried
+# too, and a mount point made inside the new tmpfs goes through the safe resolver.
+t_keep_unnamed_mount() {
+        new_case keepunnamed
+        mkdir -p "$R/run/deep/er" "$work/unnamed" && echo u >"$work/unnamed/f"
+        in_ns 'mount --bind "'"$work/unnamed"'" "$R/run/deep/er" || exit 9
+               hook || exit 1
+               [ "$(cat "$R/run/deep/er/f")" = u ] || exit 2'
+        result "a mount beneath /run that config.json does not name is carried over too" $?
+}
+
 t_systemd_plan
+t_machine_id_missing
 t_idempotent
 t_keep_submounts
+t_keep_through_symlinks
+t_dotdot_destination
+t_keep_unnamed_mount
 t_tmp_already_mounted
 t_host_cgroupns
 t_not_systemd

@@ -18,7 +18,7 @@ set -u
 result() { ok "$@"; }
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 wrapper=${OMP_RUNTIME:-$(dirname "$(readlink -f "$hook")")/oci-mountplan-runtime}
-src=${OMP_SRCDIR:-$(dirname "$0")/..}
+src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 plan=$src/plans/systemd.conf
 kill_hook_runs=${OMP_FAULTS_HOOK_KILLS:-30}
 kill_wrapper_runs=${OMP_FAULTS_WRAPPER_KILLS:-100}
@@ -52,7 +52,7 @@ new_case() {
 mkdir -p "$work/template"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
 : >"$work/template/etc/machine-id"
 echo "root:x:0:0::/root:/bin/sh" >"$work/template/etc/passwd" && chmod 640 "$work/template/etc/passwd"
-echo "#!/bin/sh" >"$work/template/sbin/init" && chmod 755 "$work/template/sbin/init"
+bundle_fake_systemd "$work/template"     # /sbin/init -> an ELF at /usr/lib/systemd/systemd
 ln -s ../sbin/init "$work/template/etc/init-link"
 mkfifo "$work/template/run/initctl"
 
@@ -134,6 +134,7 @@ outcomes_logged() {
         IFS=, read -ra items <<<"${BASH_REMATCH[1]}"
         for item in "${items[@]}"; do
                 read -r _ _ item <<<"$item"   # kind, target, outcome
+                [ "$item" = skipped ] && continue     # opt-in actions (the journal) not asked for
                 out+=",$item"
         done
         echo "${out#,}"
@@ -249,15 +250,17 @@ t_faults() {
                  write_config "[{\"destination\": \"/run/x\", \"type\": \"bind\", \"source\": \"$work/vol\"},
                                 {\"destination\": \"/run/.containerenv\", \"type\": \"bind\", \"source\": \"$work/containerenv\"}]" &&
                  NS_PREPARE=$NS_VOLUMES'
-        # 8. mkdir /var/log/journal
-        fault 8 "/var/log is a regular file (mkdir below a file)" 'rmdir var/log && echo data >var/log'
-        fault 8 "/var is a regular file" 'rm -rf var && echo data >var'
-        fault 8 "/var/log/journal is a dangling symlink" 'ln -s /nonexistent var/log/journal'
-        fault 8 "/var/log/journal is a symlink to a file" 'ln -s /etc/passwd var/log/journal'
-        fault 8 "/var/log/journal is a FIFO" 'mkfifo var/log/journal'
-        # What action 7 made or rewrote on the rootfs itself (not in a tmpfs) is undone.
-        fault 8 "/var/log a file, after /etc and /etc/machine-id were made" 'rm -r etc && rmdir var/log && echo data >var/log'
-        fault 8 "/var/log a file, after machine-id (replace=always) was rewritten: content, mode back" \
+        # 8. file: the drop-in that keeps systemd-machine-id-commit from writing the id
+        fault 8 "its directory below a file" : 's|/run/systemd/system/systemd-machine-id-commit.service.d/|/etc/machine-id/|'
+        # 9. mkdir /var/log/journal
+        fault 9 "/var/log is a regular file (mkdir below a file)" 'rmdir var/log && echo data >var/log'
+        fault 9 "/var is a regular file" 'rm -rf var && echo data >var'
+        fault 9 "/var/log/journal is a dangling symlink" 'ln -s /nonexistent var/log/journal'
+        fault 9 "/var/log/journal is a symlink to a file" 'ln -s /etc/passwd var/log/journal'
+        fault 9 "/var/log/journal is a FIFO" 'mkfifo var/log/journal'
+        # What action 7 made (its empty mount point) or rewrote on the rootfs itself (not in a tmpfs) is undone.
+        fault 9 "/var/log a file, after /etc and /etc/machine-id were made" 'rm -r etc && rmdir var/log && echo data >var/log'
+        fault 9 "/var/log a file, after machine-id (replace=always) was bound over: unbound, content and mode kept" \
                 'echo 0123456789abcdef0123456789abcdef >etc/machine-id && chmod 600 etc/machine-id &&
                  rmdir var/log && echo data >var/log' 's/replace = "empty"/replace = "always"/'
 

@@ -110,6 +110,9 @@ san=""
 export OMP_HOOK=${san:-$top}/oci-mountplan OMP_RUNTIME=${san:-$top}/oci-mountplan-runtime OMP_PLAN=$top/plans/systemd.conf
 echo "==> hook and wrapper under test: $OMP_HOOK, $OMP_RUNTIME"
 suite "end-to-end: runc and crun (real containers)" /tmp/omp-e2e.log tests/e2e/run.sh
+echo "==> the wrapper with runc and crun: every bundle and --config form they take"
+tests/e2e/wrapper-forms.sh | tee /tmp/omp-wrapper-forms.log
+tap_counts /tmp/omp-wrapper-forms.log
 suite "load: 20 systemd containers at once through the wrapper" /tmp/omp-load.log tests/e2e/load.sh
 suite "engines: docker, podman, containerd, CRI; Debian 12, 13 and testing" /tmp/omp-engines.log tests/engines/run.sh
 echo "==> installed files boot a container"

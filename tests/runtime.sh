@@ -31,7 +31,8 @@ JSON
 }
 
 hooks_in() { jq -c '.hooks.createContainer // [] | length' "$1/config.json"; }
-run() { "$wrapper" --runtime-path "$work/stub" --hook-path /usr/bin/oci-mountplan "$@"; }
+ln -s stub "$work/runc"        # runc by name: the wrapper reads arguments as runc does
+run() { "$wrapper" --runtime-path "$work/runc" --hook-path /usr/bin/oci-mountplan "$@"; }
 
 # Every way the bundle can be named.
 for form in "--bundle DIR" "--bundle=DIR" "-b DIR" "cwd"; do
@@ -42,6 +43,27 @@ for form in "--bundle DIR" "--bundle=DIR" "-b DIR" "cwd"; do
         esac
         ok "bundle as $form: hook injected" $([ "$(hooks_in "$B")" = 1 ]; echo $?)
 done
+# runc's Go flags: one dash, "=".
+for form in "-bundle DIR" "-bundle=DIR" "--b=DIR"; do
+        new_bundle "${form//[ =]/_}"
+        run -root /run/x -log "$work/log" create ${form//DIR/$B} c1
+        ok "runc: bundle as $form after -root, -log: hook injected" $([ "$(hooks_in "$B")" = 1 ]; echo $?)
+done
+# crun's --config FILE and argp forms, with a stub that is called crun.
+ln -sf stub "$work/crun"
+crun() { "$wrapper" --runtime-path "$work/crun" --hook-path /usr/bin/oci-mountplan "$@"; }
+new_bundle crun-config
+mv "$B/config.json" "$work/other.json"
+crun --root /run/x create --bundle "$B" --config "$work/other.json" c1
+ok "crun --config FILE: that file gets the hook" $([ "$(jq -c '.hooks.createContainer | length' "$work/other.json")" = 1 ] && \
+        [ ! -e "$B/config.json" ]; echo $?)
+cp "$work/other.json" "$B/rel.json"
+(cd "$B" && crun create --config=rel.json c1)
+ok "crun --config=FILE relative to the working directory" $([ "$(jq -c '.hooks.createContainer | length' "$B/rel.json")" = 1 ]; echo $?)
+new_bundle crun-short
+crun run -d "-b$B" c1
+ok "crun -bDIR: hook injected" $([ "$(hooks_in "$B")" = 1 ]; echo $?)
+
 new_bundle run
 run --root /run/x --log "$work/log" --log-format json --systemd-cgroup run --bundle "$B" --detach c2
 ok "run with global options: hook injected" $([ "$(hooks_in "$B")" = 1 ]; echo $?)
@@ -141,6 +163,22 @@ echo '{"ociVersion": ' >"$B/config.json"
 err "invalid config.json" 1 "config.json:[0-9]+:[0-9]+: " -- run create --bundle "$B" c
 ok "invalid config.json left as it was" $([ "$(cat "$B/config.json")" = '{"ociVersion": ' ]; echo $?)
 err "--hook-config-path without a value" 2 "needs a value" -- "$wrapper" --hook-config-path
+new_bundle fifo
+rm "$B/config.json" && mkfifo "$B/config.json"
+err "a FIFO named config.json: refused at once" 1 "config.json is not a regular file" -- timeout 10 "$wrapper" --runtime-path "$work/runc" create --bundle "$B" c
+new_bundle symlink
+mv "$B/config.json" "$B/real.json" && ln -s real.json "$B/config.json"
+err "a symlink named config.json: refused" 1 "config.json is a symbolic link" -- run create --bundle "$B" c
+ok "the symlink's target untouched" $([ "$(jq -c '.hooks.createContainer // [] | length' "$B/real.json")" = 0 ]; echo $?)
+new_bundle dir
+rm "$B/config.json" && mkdir "$B/config.json"
+err "a directory named config.json: refused" 1 "config.json is not a regular file" -- run create --bundle "$B" c
+mkdir -p "$work/nl
+bundle"
+err "a newline in the bundle's name: still one line" 1 "nl\\\\nbundle/config.json: No such file" -- run create --bundle "$work/nl
+bundle" c
+err "youki -bundle DIR: refused, not guessed" 2 "cannot tell which bundle" -- \
+        "$wrapper" --runtime-path "$work/stub" create -bundle "$B" c
 run --log "$work/runtime.log" --log-format json create --bundle "$work/nowhere" c 2>/dev/null
 jq -e 'select(.level == "error") | .msg | test("config.json")' "$work/runtime.log" >/dev/null
 ok "errors also go to the runtime's --log, in its json format" $?

@@ -50,16 +50,6 @@ static int mount_fs(const char *type, const char *const *opts, unsigned attr, in
         return 0;
 }
 
-static int tmpfs_at(int root, const char *path, const char *const *opts, unsigned attr)
-{
-        int fd = in_root(root, path, O_PATH | O_DIRECTORY);
-
-        if (fd < 0 || mount_fs("tmpfs", opts, attr, fd) < 0)
-                return -1;
-        close(fd);
-        return 0;
-}
-
 /* The cgroup2 path after "0::" in /proc/self/cgroup, or NULL. */
 static char *cgroup2_path(char *buf, size_t size)
 {
@@ -80,64 +70,186 @@ static char *cgroup2_path(char *buf, size_t size)
         return p;
 }
 
-static int cgroup_at(int root, const char *path)
+/*
+ * One step of the plan. path is inside the rootfs; what the other fields mean
+ * depends on the step's function.
+ */
+struct step {
+        const char *what;
+        int (*run)(int root, const struct step *st);
+        const char *path;
+        const char *name;               /* mkdir: the new directory's name in path; new file: its content */
+        const char *const *opts;        /* tmpfs: "key", "value", ..., NULL */
+        unsigned attr;                  /* tmpfs: MOUNT_ATTR_* */
+        mode_t mode;                    /* mkdir */
+};
+
+/* The mount table, read whole: what the hook consults before covering a path. */
+static int read_mountinfo(void)
+{
+        static char buf[1 << 16];
+        int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return -1;
+        while ((n = read(fd, buf, sizeof(buf))) > 0)
+                ;
+        close(fd);
+        return n < 0 ? -1 : 0;
+}
+
+/* A tmpfs, after a look at the mount table for what it would cover (the hook carries those over). */
+static int tmpfs_step(int root, const struct step *st)
+{
+        int fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
+
+        if (fd < 0 || read_mountinfo() < 0 || mount_fs("tmpfs", st->opts, st->attr, fd) < 0)
+                return -1;
+        return close(fd);
+}
+
+/*
+ * What the container will exec, checked in the rootfs: the command resolved through
+ * its symlinks beneath the root, its real path read back, its first bytes an ELF header.
+ */
+static int exec_check_step(int root, const struct step *st)
+{
+        char head[64], real[4096], proc[64];
+        int fd = in_root(root, st->path, O_RDONLY);
+        struct stat s;
+
+        if (fd < 0 || fstat(fd, &s) < 0 || !S_ISREG(s.st_mode) || read(fd, head, sizeof(head)) < 4 ||
+            memcmp(head, "\177ELF", 4) != 0)
+                return -1;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        if (readlink(proc, real, sizeof(real)) < 0)
+                return -1;
+        return close(fd);
+}
+
+/* A file whose content lives on a private tmpfs, bound read-only over the target. */
+static int bind_file_step(int root, const struct step *st)
+{
+        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                             MOUNT_ATTR_NOEXEC };
+        int target = in_root(root, st->path, O_PATH | O_NOFOLLOW), fs, mnt, fd, tree;
+
+        fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+        if (target < 0 || fs < 0 || syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0755", 0) < 0 ||
+            syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return -1;
+        mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        close(fs);
+        fd = mnt < 0 ? -1 : openat(mnt, "content", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st->mode);
+        if (fd < 0 || write(fd, machine_id, sizeof(machine_id) - 1) != sizeof(machine_id) - 1 ||
+            fchmod(fd, st->mode) < 0)
+                return -1;
+        close(fd);
+        tree = (int)syscall(SYS_open_tree, mnt, "content", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0 ||
+            syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -1;
+        close(tree);
+        close(mnt);
+        return close(target);
+}
+
+/* A new file: its directories made one by one beneath the root, then written. */
+static int new_file_step(int root, const struct step *st)
+{
+        char dirs[4096];
+        int dir = in_root(root, "run", O_PATH | O_DIRECTORY), fd;     /* path is below /run */
+
+        snprintf(dirs, sizeof(dirs), "%s", st->path);
+        for (char *c = dirs, *slash; dir >= 0 && (slash = strchr(c, '/')); c = slash + 1) {
+                int next;
+
+                *slash = '\0';
+                if (mkdirat(dir, c, 0755) < 0)
+                        return -1;
+                next = openat(dir, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                close(dir);
+                dir = next;
+                *slash = '/';
+        }
+        fd = dir < 0 ? -1 : openat(dir, strrchr(st->path, '/') + 1, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                   st->mode);
+        if (fd < 0 || write(fd, st->name, strlen(st->name)) < 0 || fchmod(fd, st->mode) < 0)
+                return -1;
+        close(fd);
+        return close(dir);
+}
+
+/*
+ * cgroup2 as the hook mounts it for a container in the host's cgroup namespace:
+ * read-only, with the container's own cgroup (from /proc/self/cgroup) bound over
+ * itself writable; in a cgroup namespace of its own ("/"), writable.
+ */
+static int cgroup_step(int root, const struct step *st)
 {
         const unsigned base = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+        struct mount_attr rw = { .attr_set = base, .attr_clr = MOUNT_ATTR_RDONLY };
         char buf[4096];
         const char *cg = cgroup2_path(buf, sizeof(buf));
-        int fd = in_root(root, path, O_PATH | O_DIRECTORY), own;
+        int fd = in_root(root, st->path, O_PATH | O_DIRECTORY), own, tree;
 
         if (!cg || fd < 0)
                 return -1;
-        if (strcmp(cg, "/") == 0)       /* a cgroup namespace of its own: writable */
+        if (strcmp(cg, "/") == 0)
                 return mount_fs("cgroup2", NULL, base, fd);
         if (mount_fs("cgroup2", NULL, base | MOUNT_ATTR_RDONLY, fd) < 0)
                 return -1;
         close(fd);
-        fd = in_root(root, path, O_PATH | O_DIRECTORY);
+        fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
         own = openat(fd, cg + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (own < 0)
                 return -1;
-        {
-                struct mount_attr rw = { .attr_set = base, .attr_clr = MOUNT_ATTR_RDONLY };
-                int tree = (int)syscall(SYS_open_tree, own, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-
-                if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &rw, sizeof(rw)) < 0 ||
-                    syscall(SYS_move_mount, tree, "", own, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                        return -1;
-        }
+        tree = (int)syscall(SYS_open_tree, own, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &rw, sizeof(rw)) < 0 ||
+            syscall(SYS_move_mount, tree, "", own, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return -1;
         return 0;
 }
 
-static int machine_id_at(int root, const char *path)
+static int mkdir_step(int root, const struct step *st)
 {
-        int fd = in_root(root, path, O_WRONLY | O_NOFOLLOW);
-        struct stat st;
+        int fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
 
-        if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return -1;
-        if (st.st_size == 0 && write(fd, machine_id, sizeof(machine_id) - 1) != sizeof(machine_id) - 1)
-                return -1;
-        if (st.st_size == 0 && fchmod(fd, 0444) < 0)
+        if (fd < 0 || mkdirat(fd, st->name, st->mode) < 0)
                 return -1;
         return close(fd);
 }
 
-static int mkdir_at(int root, const char *parent, const char *name, mode_t mode)
-{
-        int fd = in_root(root, parent, O_PATH | O_DIRECTORY);
+static const char *const run_opts[] = { "mode", "755", "size", "20%", NULL };
+static const char *const lock_opts[] = { "mode", "1777", "size", "5m", NULL };
+static const char *const tmp_opts[] = { "mode", "1777", NULL };
+#define NN (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 
-        if (fd < 0 || mkdirat(fd, name, mode) < 0)
-                return -1;
-        return close(fd);
-}
+/*
+ * What plans/systemd.conf makes the hook do in the benchmark's container (env
+ * container=docker, so no /run/host), in the hook's order. When the hook learns
+ * more (a delegated child cgroup, submounts carried into /run, a check of the
+ * command in the rootfs), add its raw-syscall equivalent here.
+ */
+static const struct step steps[] = {
+        { .what = "exec check /sbin/init", .run = exec_check_step, .path = "sbin/init" },
+        { .what = "tmpfs /run", .run = tmpfs_step, .path = "run", .opts = run_opts, .attr = NN },
+        { .what = "mkdir /run/lock", .run = mkdir_step, .path = "run", .name = "lock", .mode = 0755 },
+        { .what = "tmpfs /run/lock", .run = tmpfs_step, .path = "run/lock", .opts = lock_opts,
+          .attr = NN | MOUNT_ATTR_NOEXEC },
+        { .what = "tmpfs /tmp", .run = tmpfs_step, .path = "tmp", .opts = tmp_opts, .attr = NN },
+        { .what = "cgroup2 /sys/fs/cgroup", .run = cgroup_step, .path = "sys/fs/cgroup" },
+        { .what = "bind /etc/machine-id", .run = bind_file_step, .path = "etc/machine-id", .mode = 0444 },
+        { .what = "file machine-id-commit drop-in", .run = new_file_step,
+          .path = "systemd/system/systemd-machine-id-commit.service.d/oci-mountplan.conf",
+          .name = "[Unit]\nConditionPathIsMountPoint=!/etc/machine-id\n", .mode = 0644 },
+        { .what = "mkdir /var/log/journal", .run = mkdir_step, .path = "var/log", .name = "journal", .mode = 02755 },
+};
 
 int main(int argc, char **argv)
 {
-        static const char *const run[] = { "mode", "755", "size", "20%", NULL };
-        static const char *const lock[] = { "mode", "1777", "size", "5m", NULL };
-        static const char *const tmp[] = { "mode", "1777", NULL };
-        const unsigned nn = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
         char state[65536];
         int root;
 
@@ -151,16 +263,14 @@ int main(int argc, char **argv)
         }
         umask(0);
         root = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0 ||
-            tmpfs_at(root, "run", run, nn) < 0 ||
-            mkdir_at(root, "run", "lock", 0755) < 0 ||
-            tmpfs_at(root, "run/lock", lock, nn | MOUNT_ATTR_NOEXEC) < 0 ||
-            tmpfs_at(root, "tmp", tmp, nn) < 0 ||
-            cgroup_at(root, "sys/fs/cgroup") < 0 ||
-            machine_id_at(root, "etc/machine-id") < 0 ||
-            mkdir_at(root, "var/log", "journal", 02755) < 0) {
-                perror("floor");
+        if (root < 0) {
+                perror(argv[1]);
                 return 1;
         }
+        for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+                if (steps[i].run(root, &steps[i]) < 0) {
+                        fprintf(stderr, "floor: %s: %m\n", steps[i].what);
+                        return 1;
+                }
         return 0;
 }

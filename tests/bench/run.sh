@@ -25,9 +25,11 @@ work=$(mktemp -d /var/tmp/omp-bench.XXXXXX)
 
 # The container: a tiny rootfs tree (the overlay's lower layer) and a Docker-style bundle.
 L=$work/lower
-mkdir -p "$L"/{etc,run,tmp,var/log,sys,proc,dev,sbin} "$work"/{scratch,bundle/rootfs,wbundle}
+mkdir -p "$L"/{etc,run,tmp,var/log,sys,proc,dev,sbin,lib/systemd} "$work"/{scratch,bundle/rootfs,wbundle}
 : >"$L/etc/machine-id"
-cp "$bin/stub-runtime" "$L/sbin/init"
+# Laid out as in Debian, so the plan's exec condition holds: /sbin/init -> systemd, an ELF.
+cp "$bin/stub-runtime" "$L/lib/systemd/systemd"
+ln -s ../lib/systemd/systemd "$L/sbin/init"
 "$src/tests/bench/gen-config.sh" "$work/files" >"$work/bundle/config.json" || exit 1
 cp "$work/bundle/config.json" "$work/wrapper-config.json"
 printf '{"hooks": {"createContainer": [{"path": "%s", "args": ["oci-mountplan", "--plan", "%s"], "env": ["PATH=/usr/sbin:/usr/bin:/sbin:/bin"]}]}}\n' \
@@ -51,6 +53,8 @@ for who in hook floor; do
         awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $4, $NF }' "$work/strace.$who" | sort -rn | head -10 |
                 awk '{ printf " %s %s", $2, $1 } END { print "" }'
 done
+# A hook whose plan did not apply would be cheap for doing nothing: it must have mounted.
+grep -qw move_mount "$work/strace.hook" || { echo "bench: the hook mounted nothing (did the plan apply?)"; rc=1; }
 
 if [ "${BENCH_PROFILE:-1}" != 0 ] && command -v valgrind >/dev/null; then
         echo

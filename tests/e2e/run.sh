@@ -161,12 +161,106 @@ test_shell() {
 	fi
 }
 
+# An image whose init is not systemd: prepare_NAME changes the rootfs $R and sets
+# CFG_ARGS; the command prints its mount table. The hook must change nothing.
+prepare_s6_init() {     # s6-overlay's /init is a script
+	printf '#!/bin/sh\ncat /proc/self/mountinfo; sleep 1\n' >"$R/init" && chmod 755 "$R/init"
+	CFG_ARGS='"/init"'
+}
+prepare_busybox_init() { # /sbin/init -> /bin/busybox (an ELF that is not systemd: a copy of dash)
+	cp "$R/usr/bin/dash" "$R/usr/bin/busybox" && rm -f "$R/usr/sbin/init" && ln -s /bin/busybox "$R/usr/sbin/init"
+	CFG_ARGS='"/sbin/init", "-c", "cat /proc/self/mountinfo; sleep 1"'
+}
+
+# run_image VARIANT SUITE STAGE PREPARE: as run_shell, for an image prepared by prepare_PREPARE.
+run_image() {
+	local R
+	new_container "img-${3:-nohook}" "$2" && use_variant "$1" hybrid:host || return 1
+	R=$B/rootfs
+	CFG_HOOK_STAGE=$3
+	"prepare_$4" || return 1
+	start || return 1
+	e2e_wait_exit 15
+	awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i + 1), ($(i + 1) == "overlay" ? "" : $(i + 2)) }' "$RUN_OUT"
+	echo "exit $RUN_RC"
+	(cd "$B/upper" && find . -printf '%p %y %m\n' | sort)
+	teardown
+}
+
+test_not_systemd() {
+	local suite=$1 variant=$2 prep=${3%%:*} what=${3#*:} name without with
+	name="not systemd $suite ${variant/:/\/}: hook does nothing for $what"
+	selected "$name" || return 0
+	without=$(run_image "$variant" "$suite" "" "$prep")
+	with=$(run_image "$variant" "$suite" "${variant#*:}" "$prep")
+	if ! grep -q ' proc proc$' <<<"$without"; then
+		t_fail "$name" "no mount table from the container: $(tail -n 3 <<<"$without")"
+	elif [ "$without" = "$with" ]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "$(diff <(echo "$without") <(echo "$with") | grep '^[<>]' | head -n 8)"
+	fi
+}
+
 # Feature tests on the hybrid host: each boots and checks one thing.
+feature_lib_systemd() {
+	CFG_ARGS='"/lib/systemd/systemd", "--log-level=info"'
+	boot || why "$(diagnose "$RT" "$HOST" "$ID")"
+}
+
+feature_sh_exec() {
+	CFG_ARGS='"/bin/sh", "-c", "exec /sbin/init"'
+	boot || why "$(diagnose "$RT" "$HOST" "$ID")"
+}
+
+# The machine id is bound over /etc/machine-id: seen inside, never in the container's layer.
+feature_machine_id() {
+	local id
+	boot || { why "$(diagnose "$RT" "$HOST" "$ID")"; return; }
+	id=$(exec_in cat /etc/machine-id 2>&1)
+	[[ $id =~ ^[0-9a-f]{32}$ ]] || why "machine id inside: \"$id\""
+	[ "$(exec_in systemd-id128 machine-id 2>&1)" = "$id" ] || why "systemd's machine id differs from /etc/machine-id"
+	if [ -s "$B/upper/etc/machine-id" ]; then why "the id was written into the layer: $(cat "$B/upper/etc/machine-id")"; fi
+}
+
 feature_volume() {
 	mkdir -p "$B/volume" && echo omp-marker >"$B/volume/marker"
 	CFG_EXTRA_MOUNTS='{ "destination": "/run/x", "type": "bind", "source": "'"$B/volume"'", "options": ["rbind", "rw"] }'
 	boot || { why "$(diagnose "$RT" "$HOST" "$ID")"; return; }
 	[ "$(exec_in cat /run/x/marker 2>&1)" = omp-marker ] || why "/run/x/marker not visible after boot"
+}
+
+# Kubernetes' token and Docker's socket are named under /var/run, a symlink to /run in
+# Debian images: the runtime mounts them beneath /run, and they must survive its tmpfs.
+feature_secrets() {
+	mkdir -p "$B/sa" "$B/secx" && echo omp-token >"$B/sa/token" && echo omp-x >"$B/secx/f" && echo omp-sock >"$B/sock"
+	CFG_EXTRA_MOUNTS='{ "destination": "/var/run/secrets/kubernetes.io/serviceaccount", "type": "bind", "source": "'"$B/sa"'", "options": ["rbind", "ro"] },
+	  { "destination": "/var/run/docker.sock", "type": "bind", "source": "'"$B/sock"'", "options": ["bind"] },
+	  { "destination": "/run/secrets/x", "type": "bind", "source": "'"$B/secx"'", "options": ["rbind"] }'
+	boot || { why "$(diagnose "$RT" "$HOST" "$ID")"; return; }
+	[ "$(exec_in cat /var/run/secrets/kubernetes.io/serviceaccount/token 2>&1)" = omp-token ] || why "serviceaccount token not readable"
+	[ "$(exec_in cat /var/run/docker.sock 2>&1)" = omp-sock ] || why "/var/run/docker.sock not readable"
+	[ "$(exec_in cat /run/secrets/x/f 2>&1)" = omp-x ] || why "/run/secrets/x not readable"
+}
+
+# A destination climbing out of "/" with "..": the runtime takes it inside the rootfs,
+# the hook refuses it with one line and leaves nothing on the host.
+feature_dotdot() {
+	local victim msg
+	victim=$(mktemp -d /tmp/omp-victim-XXXXXX)
+	mkdir -p "$B/vol"
+	CFG_EXTRA_MOUNTS='{ "destination": "/run/../../../../../../..'"$victim"'/made", "type": "bind", "source": "'"$B/vol"'", "options": ["rbind"] }'
+	start
+	if e2e_wait_status "$RT" "$HOST" "$ID" running 15; then
+		why "the container started"
+	fi
+	# runc quotes the hook's stderr in its own error; crun shows only the exit status.
+	grep -qE 'exit (status|code:) 2' "$RUN_ERR" || why "the hook did not refuse (exit 2): $(tail -n 2 "$RUN_ERR" | cut -c1-200)"
+	msg=$("$OMP_HOOK" --dry-run --plan "$OMP_PLAN" --bundle "$B" --id "$ID" 2>&1 >/dev/null)
+	[ "$(wc -l <<<"$msg")" = 1 ] && [[ $msg == *'mounts[7].destination "/run/../'*'" climbs out of the container'* ]] ||
+		why "not one line naming the destination: $msg"
+	[ -z "$(ls -A "$victim")" ] || why "the host directory changed: $(ls -A "$victim")"
+	rm -rf "$victim"
 }
 
 feature_readonly() {
@@ -198,7 +292,7 @@ test_feature() {
 #
 # Each hostile_* function damages the rootfs $R (the container's overlay)
 # and may create victims on the host under $VICTIM; hostile_check_* then
-# verifies them. /sbin/init is a stub that sleeps, so the plan's conditions
+# verifies them. systemd's binary is replaced by sleep, so the plan's conditions
 # hold but systemd itself cannot touch anything: what changes is the hook's doing.
 
 hostile_run_abs()      { rm -rf "$R/run" && ln -s "$VICTIM" "$R/run"; }
@@ -225,10 +319,11 @@ host_snapshot() {
 	find /etc -maxdepth 1 -printf '%p %y %i\n' | sort
 }
 
+# systemd's binary replaced by sleep(1): the plan's exec condition holds (an ELF at
+# /usr/lib/systemd/systemd, reached through /sbin/init), systemd itself never runs.
 hostile_stub_init() {
-	rm -f "$R/sbin/init"
-	printf '#!/bin/sh\nexec sleep 600\n' >"$R/sbin/init"
-	chmod 755 "$R/sbin/init"
+	rm -f "$R/usr/lib/systemd/systemd" && cp "$R/usr/bin/sleep" "$R/usr/lib/systemd/systemd" || return 1
+	CFG_ARGS='"/sbin/init", "600"'
 }
 
 # Did the container start, or did the hook refuse with a one-line error?
@@ -322,7 +417,15 @@ main() {
 			run_group test_shell "shell $suite $variant" "$variant" "$suite" "$variant"
 			run_group test_feature "feature $suite $variant volume" "$variant" "$suite" "$variant" volume "volume at /run/x survives boot"
 			run_group test_feature "feature $suite $variant readonly" "$variant" "$suite" "$variant" readonly "read-only rootfs boots"
+			run_group test_feature "feature $suite $variant secrets" "$variant" "$suite" "$variant" secrets "mounts named under /var/run survive /run's tmpfs"
+			run_group test_feature "feature $suite $variant dotdot" "$variant" "$suite" "$variant" dotdot "a \"..\" destination out of / is refused, host unchanged"
 			run_group test_feature "feature $suite $variant twice" "$variant" "$suite" "$variant" twice "hook run twice does not stack mounts"
+			run_group test_feature "feature $suite $variant lib_systemd" "$variant" "$suite" "$variant" lib_systemd "/lib/systemd/systemd with arguments boots"
+			run_group test_feature "feature $suite $variant sh_exec" "$variant" "$suite" "$variant" sh_exec "sh -c \"exec /sbin/init\" boots"
+			run_group test_feature "feature $suite $variant machine_id" "$variant" "$suite" "$variant" machine_id "machine id bound, not in the layer"
+			for c in s6_init:"an s6-overlay-style /init script" busybox_init:"/sbin/init -> /bin/busybox"; do
+				run_group test_not_systemd "not systemd $suite $variant ${c#*:}" "$variant" "$suite" "$variant" "$c"
+			done
 		done
 		for rt in runc crun; do
 			run_group test_nohook "nohook $suite $rt" "$rt:" "$suite" "$rt"

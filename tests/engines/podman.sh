@@ -111,3 +111,41 @@ podman_crun_stop() { podman_stop; }
 podman_crun_diagnose() { podman_diagnose; }
 podman_crun_remove() { podman_remove; }
 podman_crun_nohook() { podman_nohook; }
+
+# ---------------------------------------------------------------- podman only
+
+# podman_run_systemd NAME [RUN-ARGS...] -- CMD...: run through our hooks.d; 0 once running.
+podman_run_systemd() {
+	local name=$1
+	shift
+	PODMAN_NAME=$name T0=$(e2e_now)
+	podman_cli --hooks-dir "$PODMAN_DIR/hooks" run -d --name "$name" --systemd=false --stop-signal=RTMIN+3 \
+		--network none --cgroup-parent "$ENG_CGROUP/podman" "$@" >/dev/null &&
+		eng_wait_running "$BOOT_TIMEOUT" podman_exec
+}
+
+# hooks.d's "when" cannot see through sh -c: it matches shells too and the hook's
+# own exec condition decides. And the journal opt-in through an annotation.
+podman_extra_tests() {
+	local marker="omp-journal-marker-$$" n
+	if podman_run_systemd "omp-engines-$$-shexec" "$PODMAN_IMAGE" /bin/sh -c "exec /sbin/init"; then
+		t_ok "${LABEL[podman]}: sh -c \"exec /sbin/init\" boots to running" "$SD_SECONDS s"
+	else
+		t_fail "${LABEL[podman]}: sh -c \"exec /sbin/init\" boots to running" "${SD_STATE:-?}: $(podman_diagnose 2>&1)"
+	fi
+	dcli_remove podman_cli "omp-engines-$$-shexec"
+	if podman_run_systemd "omp-engines-$$-journal" -t --annotation oci-mountplan.journal-to-console=1 \
+		"$PODMAN_IMAGE" /sbin/init; then
+		podman_exec systemd-run --quiet --unit omp-hello sh -c "echo $marker" || why "systemd-run failed"
+		for n in $(seq 50); do
+			podman_cli logs "omp-engines-$$-journal" 2>&1 | grep -q "$marker" && break
+			sleep 0.2
+		done
+		podman_cli logs "omp-engines-$$-journal" 2>&1 | grep -q "$marker" ||
+			why "podman logs lacks the line: $(podman_cli logs "omp-engines-$$-journal" 2>&1 | eng_plain | tail -n 3)"
+	else
+		why "did not boot: ${SD_STATE:-?}: $(podman_diagnose 2>&1)"
+	fi
+	t_check "${LABEL[podman]}: annotation oci-mountplan.journal-to-console: a service's output is in podman logs"
+	dcli_remove podman_cli "omp-engines-$$-journal"
+}

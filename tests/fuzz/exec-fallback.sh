@@ -9,6 +9,7 @@ src=${OMP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${OMP_BUILDDIR:-$src}
 hook=${OMP_HOOK:-$build/oci-mountplan}
 enosys=$build/tests/fuzz/enosys
+. "$src/tests/bundle.sh"
 n=0 failed=0
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
@@ -43,6 +44,7 @@ strace_run() {
         local B=$work/$1 R=$work/$1/rootfs
         mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
         : >"$R/etc/machine-id"
+        bundle_fake_systemd "$R"
         cat >"$B/config.json" <<JSON
 {"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"]}, "root": {"path": "rootfs"}, "mounts": [],
  "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}

@@ -68,6 +68,25 @@ static void report(const struct resolution *res)
         (void)report_json(devnull, res);
 }
 
+/* Facts as the gatherer would give them, without a rootfs: none, an ELF or a script. */
+static const struct facts *fake_facts(size_t size)
+{
+        static char cmd[] = "/sbin/init", elf[] = "/usr/lib/systemd/systemd", script[] = "/init",
+                    shebang[] = "#!/bin/sh", problem[] = "cannot open the rootfs";
+        static const struct facts f[] = {
+                { .inspected = false, .problem = problem },
+                { .inspected = true,
+                  .argv0 = { .command = cmd, .path = elf, .executable = true, .format = EXEC_FORMAT_ELF, .links = 2 },
+                  .shell = { .command = cmd, .path = elf, .executable = true, .format = EXEC_FORMAT_ELF, .links = 2 } },
+                { .inspected = true,
+                  .argv0 = { .command = script, .path = script, .executable = true, .format = EXEC_FORMAT_SCRIPT,
+                             .detail = shebang },
+                  .shell = { .command = cmd, .detail = problem } },
+        };
+
+        return size % 5 == 4 ? NULL : &f[size % 3];
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *text, *parts[MAX_PARTS] = { 0 };
@@ -100,7 +119,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (spec_parse(default_config, strlen(default_config), "config.json", state.bundle, &spec, &e) < 0)
                         abort();
         if (n_plans > 0 &&
-            resolve_plans(plans, n_plans, &spec, &state, stages[size % 4], &res, &e) == 0) {
+            resolve_plans(plans, n_plans, &spec, &state, fake_facts(size), stages[size % 4], &res, &e) == 0) {
                 (void)resolution_active_ops(&res);
                 report(&res);
                 resolution_free(&res);

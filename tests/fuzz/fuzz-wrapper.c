@@ -38,6 +38,36 @@ static void check_args(struct wrapper *w, char **argv, int argc)
                 abort();
         if (w->log_path && !in_argv(w->log_path, argv, argc))
                 abort();
+        if (w->config && (!w->bundle || !in_argv(w->config, argv, argc)))
+                abort();
+}
+
+/*
+ * Splicing into the text: the same errors as parsing and injecting into the tree,
+ * a change exactly when that changes something, the same document read back,
+ * and nothing more to add the second time.
+ */
+static void check_splice(const char *text, size_t len, json_t *hooks, int r, const struct error *e, bool changed,
+                         json_t *injected)
+{
+        _cleanup_free_ char *out = NULL, *again = NULL;
+        _cleanup_json_ json_t *back = NULL;
+        struct error e2 = { 0 };
+        size_t out_len, again_len;
+
+        if (wrapper_splice_hooks(text, len, hooks, "config.json", &out, &out_len, &e2) != r ||
+            strcmp(e->msg, e2.msg) != 0)
+                abort();
+        if (r < 0)
+                return;
+        if (!out != !changed)
+                abort();
+        if (!out)
+                return;
+        if (json_parse_strict(out, out_len, "spliced", &back, &e2) < 0 || !json_equal(back, injected))
+                abort();
+        if (wrapper_splice_hooks(out, out_len, hooks, "config.json", &again, &again_len, &e2) < 0 || again)
+                abort();
 }
 
 /* Injects twice: the second time must change nothing; the result must survive a dump and reload. */
@@ -47,11 +77,14 @@ static void check_injection(const char *config_text, size_t config_len, json_t *
         _cleanup_free_ char *dumped = NULL;
         struct error e = { 0 };
         bool changed = false;
+        int r;
 
-        if (json_parse_strict(config_text, config_len, "config.json", &config, &e) < 0)
+        if ((r = json_parse_strict(config_text, config_len, "config.json", &config, &e)) < 0 ||
+            (r = wrapper_inject_hooks(config, hooks, "config.json", &changed, &e)) < 0) {
+                check_splice(config_text, config_len, hooks, r, &e, false, NULL);
                 return;
-        if (wrapper_inject_hooks(config, hooks, "config.json", &changed, &e) < 0)
-                return;
+        }
+        check_splice(config_text, config_len, hooks, 0, &e, changed, config);
         changed = false;
         if (wrapper_inject_hooks(config, hooks, "config.json", &changed, &e) < 0 || changed)
                 abort();
@@ -91,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         sep = end;
                 if (wrapper_parse_flags(argc, argv, &w, &e) < 0)
                         return 0;
-                wrapper_parse_runtime_args(&w);
+                if (wrapper_parse_runtime_args(&w, &e) < 0)
+                        return 0;
                 check_args(&w, argv, argc);
                 if (hook_config && wrapper_parse_hook_config(hook_config, (size_t)(end - hook_config), "hooks.json",
                                                              &hooks, &e) < 0)
@@ -99,8 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (!hooks)
                         hooks = wrapper_default_hooks(&w);
                 check_injection(config, (size_t)(sep - config), hooks);
-        } else if (wrapper_parse_flags(argc, argv, &w, &e) == 0) {
-                wrapper_parse_runtime_args(&w);
+        } else if (wrapper_parse_flags(argc, argv, &w, &e) == 0 && wrapper_parse_runtime_args(&w, &e) == 0) {
                 check_args(&w, argv, argc);
         }
         return 0;

@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses with clang (the engine compiled again with
 # -fsanitize=fuzzer-no-link,address,undefined) and runs each for FUZZ_SECONDS,
 # printing executions and crashes. `make fuzz` calls it; by hand:
-#   tests/fuzz/run.sh [plan|state|spec|resolve|wrapper ...]
+#   tests/fuzz/run.sh [plan|state|spec|resolve|wrapper|jscan ...]
 # Environment: FUZZ_SECONDS (30), FUZZ_CC (clang), OMP_SRCDIR, OMP_BUILDDIR
 # (default: this tree), FUZZ_ARGS (extra libFuzzer flags), FUZZ_BUILD_ONLY=1,
 # FUZZ_LEAKS=1 (see below).
@@ -22,7 +22,7 @@ cc=${FUZZ_CC:-clang}
 seconds=${FUZZ_SECONDS:-30}
 out=$build/tests/fuzz
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(plan state spec resolve wrapper)
+[ ${#names[@]} -gt 0 ] || names=(plan state spec resolve wrapper jscan)
 
 if [ ! -f "$build/config.h" ]; then
         echo "run.sh: $build/config.h missing: run configure first" >&2
@@ -89,6 +89,7 @@ for name in "${names[@]}"; do
         case $name in
         plan) cp "$src/tests/fuzz/plan.dict" "$dict" ;;
         state|spec) cp "$src/tests/fuzz/json.dict" "$dict" ;;
+        jscan) cat "$src/tests/fuzz/json.dict" "$src/tests/fuzz/jscan.dict" >"$dict" ;;
         resolve) { cat "$src/tests/fuzz/plan.dict" "$src/tests/fuzz/json.dict"; echo '"\x0a%%\x0a"'; } >"$dict" ;;
         wrapper) cat "$src/tests/fuzz/wrapper.dict" "$src/tests/fuzz/json.dict" >"$dict" ;;
         esac

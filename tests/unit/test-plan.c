@@ -39,6 +39,17 @@ int main(void)
            "unknown action key");
         ok(load("version = 1; when = { command_nope = \"x\"; }; actions = ();", &p, &d) < 0, "unknown condition");
         ok(load("@include \"/etc/passwd\"\nversion = 1; actions = ();", &p, &d) < 0, "@include refused");
+        ok(load("version = 1;\n\t  @include \"x.conf\"\nactions = ();", &p, &d) < 0, "@include after blanks refused");
+        is_str(d.msgs[0], "t.conf:2: @include is not allowed in plans", "@include: the line named");
+        ok(load("version = 1;\nactions = ( { type = \"file\"; target = \"/a\"; content = \"a\\x00b\"; } );", &p, &d) < 0,
+           "\\x00 in a string refused, not cut short");
+        is_str(d.msgs[0], "t.conf:2: \\x00 (a NUL byte) is not allowed: it would end the string there",
+               "\\x00: the line named");
+        ok(load("version = 1; actions = ( { type = \"file\"; target = \"/a\"; content = \"a\\X00\"; } );", &p, &d) < 0,
+           "\\X00 refused");
+        ok(load("version = 1; actions = ( { type = \"file\"; target = \"/a\"; content = \"a\\\\x00\\x41\"; } );", &p, &d) == 0 &&
+                   strcmp(p.actions[0].content, "a\\x00A") == 0,
+           "an escaped backslash before x00 is text");
         ok(load("version = 1;\nactions = ( { type = ; } );", &p, &d) < 0 && d.n == 1, "syntax error");
         is_str(d.msgs[0], "t.conf:2: syntax error", "syntax error names the line");
         load("version = 1; actions = (\n{ type = \"tmpf\"; },\n{ type = \"mkdir\"; target = \"x\"; } );", &p, &d);

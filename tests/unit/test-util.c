@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "tap.h"
 #include "mountopt.h"
+#include "mounttable.h"
 #include "util.h"
 
+#include <errno.h>
 #include <sys/mount.h>
 
 static void test_paths(void)
@@ -21,6 +23,53 @@ static void test_paths(void)
         ok(!path_is_below("/run", "/run", false), "/run not strictly below itself");
         ok(path_is_below("/run", "/run", true), "/run below-or-equal itself");
         ok(path_is_below("/x", "/", false), "everything below /");
+}
+
+static void test_normalize(void)
+{
+        static const struct { const char *in, *out; } cases[] = {
+                { "/run/../etc", "/etc" }, { "/var/run//secrets/", "/var/run/secrets" },
+                { "run/./x", "/run/x" }, { "/a/b/../../c", "/c" }, { "/..x/y..", "/..x/y.." },
+                { "/run/..", "/" }, { "", "/" }, { "//", "/" },
+        };
+        static const char *const climbing[] = { "/..", "/run/../..", "..", "/a/../../etc/passwd", "x/../../y" };
+        char *out;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                out = NULL;
+                ok(path_normalize(cases[i].in, &out) == 0 && out && strcmp(out, cases[i].out) == 0,
+                   "normalize \"%s\" -> \"%s\" (got \"%s\")", cases[i].in, cases[i].out, out ? out : "(error)");
+                free(out);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(climbing); i++)
+                ok(path_normalize(climbing[i], &out) == -EINVAL, "\"%s\" climbs out of / and is refused", climbing[i]);
+}
+
+static void test_mounttable(void)
+{
+        char table[] =
+                "22 1 0:21 / /proc rw - proc proc rw\n"
+                "30 28 0:40 / /b/rootfs rw - overlay overlay rw\n"
+                "31 30 0:41 / /b/rootfs/run/secrets/x rw - tmpfs tmpfs rw\n"
+                "32 31 0:42 / /b/rootfs/run/secrets/x/nested rw - tmpfs tmpfs rw\n"
+                "33 30 8:1 /sock /b/rootfs/run/docker.sock rw - ext4 /dev/vda rw\n"
+                "34 30 8:1 /a /b/rootfs/run/with\\040space rw - ext4 /dev/vda rw\n"
+                "35 33 8:1 /b /b/rootfs/run/docker.sock rw - ext4 /dev/vda rw\n"
+                "36 30 0:43 / /b/rootfs/runner rw - tmpfs tmpfs rw\n"
+                "37 30 0:44 / /b/rootfs/run rw - tmpfs tmpfs rw\n"
+                "garbage\n";
+        struct submounts s = { 0 };
+
+        ok(mounttable_parse(table, "/b/rootfs/run", &s) == 0 && s.n == 4, "4 outermost mounts beneath /run (got %zu)", s.n);
+        if (s.n == 4) {
+                is_str(s.v[0].rel, "secrets/x", "first: secrets/x");
+                ok(s.v[0].id == 31, "with its mount id");
+                is_str(s.v[1].rel, "docker.sock", "a file mount");
+                is_str(s.v[2].rel, "with space", "\\040 unescaped");
+                ok(s.v[3].id == 35 && strcmp(s.v[3].rel, "docker.sock") == 0, "a mount stacked on docker.sock is listed too");
+        }
+        ok(submounts_has(&s, "docker.sock", 35) && !submounts_has(&s, "secrets/x", 32), "submounts_has by place and id");
+        submounts_free(&s);
 }
 
 static void test_modes(void)
@@ -69,11 +118,58 @@ static void test_kvlist(void)
         kvlist_free(&l);
 }
 
+/* str_escape: what may pass to a terminal or a log line, and what must not. */
+static void test_escape(void)
+{
+        static const struct { const char *in, *want, *name; } cases[] = {
+                { "plain /run/lock", "plain /run/lock", "plain text unchanged" },
+                { "", "", "empty" },
+                { "a\nb\rc\td", "a\\nb\\rc\\td", "\\n \\r \\t by name" },
+                { "\x1b[31mred\x1b[0m", "\\x1b[31mred\\x1b[0m", "ESC" },
+                { "\x01\x07\x08\x0b\x0c\x1f", "\\x01\\x07\\x08\\x0b\\x0c\\x1f", "other C0 controls" },
+                { "del\x7f", "del\\x7f", "DEL" },
+                { "back\\slash \"q\"", "back\\slash \"q\"", "backslash and quote pass" },
+                { "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa7",
+                  "valid UTF-8 (2, 3, 4 bytes) passes" },
+                { "\xc2\xa0nbsp", "\xc2\xa0nbsp", "U+00A0, just past C1, passes" },
+                { "csi\xc2\x9b" "2J", "csi\\xc2\\x9b2J", "C1 U+009B as UTF-8: both bytes escaped" },
+                { "\xc2\x80\xc2\x9f", "\\xc2\\x80\\xc2\\x9f", "C1 U+0080 and U+009F" },
+                { "lone\x9b" "2J", "lone\\x9b2J", "a lone C1 byte (invalid UTF-8)" },
+                { "\xff\xfe", "\\xff\\xfe", "bytes never in UTF-8" },
+                { "\xc0\xaf", "\\xc0\\xaf", "overlong 2-byte form" },
+                { "\xe0\x80\xaf", "\\xe0\\x80\\xaf", "overlong 3-byte form" },
+                { "\xf0\x80\x80\xaf", "\\xf0\\x80\\x80\\xaf", "overlong 4-byte form" },
+                { "\xed\xa0\x80", "\\xed\\xa0\\x80", "UTF-16 surrogate" },
+                { "\xf4\x90\x80\x80", "\\xf4\\x90\\x80\\x80", "above U+10FFFF" },
+                { "cut\xe2\x82", "cut\\xe2\\x82", "truncated sequence at the end" },
+                { "\xe2\x82\n", "\\xe2\\x82\\n", "truncated sequence before a newline" },
+                { "\xc3" "A", "\\xc3" "A", "lead byte before ASCII: only the lead escaped" },
+        };
+        char buf[8];
+        size_t n;
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *got = str_escape_dup(cases[i].in);
+
+                is_str(got, cases[i].want, "escape: %s", cases[i].name);
+        }
+        n = str_escape(buf, sizeof(buf), "ab\x1b" "cdef");
+        ok(n == 10 && strcmp(buf, "ab\\x1bc") == 0, "a full buffer: the whole length returned, NUL-terminated");
+        n = str_escape(buf, 5, "ab\x1b" "c");
+        ok(n == 7 && strcmp(buf, "ab") == 0, "an escape that does not fit is left out whole, and all after it");
+        n = str_escape(buf, 4, "a\xe2\x82\xac");
+        ok(n == 4 && strcmp(buf, "a") == 0, "a character that does not fit is left out whole");
+        ok(str_escape(NULL, 0, "a\nb") == 4, "size 0: only the length");
+}
+
 int main(void)
 {
         test_paths();
+        test_normalize();
+        test_mounttable();
         test_modes();
         test_mountopts();
         test_kvlist();
+        test_escape();
         return tap_done();
 }

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The JSON scanner: it builds only the kept members, with jansson's values; it
+ * says "not sure" (NULL) where it is stricter than jansson; and a Docker-like
+ * config.json never needs the full parse (the hook's start-up cost depends on it).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "spec.h"
+#include "tap.h"
+
+static const struct jscan_keep inner[] = { { "b", NULL }, { NULL, NULL } };
+static const struct jscan_keep keep[] = { { "a", inner }, { "s", NULL }, { NULL, NULL } };
+
+/* text through the scanner equals jansson's parse of want. */
+static void same(const char *text, const char *want, const char *name)
+{
+        json_t *got = jscan_extract(text, strlen(text), keep), *w = json_loads(want, 0, NULL);
+
+        ok(got && w && json_equal(got, w), "%s", name);
+        json_decref(got);
+        json_decref(w);
+}
+
+static void not_sure(const char *text, const char *name)
+{
+        json_t *got = jscan_extract(text, strlen(text), keep);
+
+        ok(!got && !jscan_valid_object(text, strlen(text), NULL), "not sure: %s", name);
+        json_decref(got);
+}
+
+static void test_values(void)
+{
+        same("{\"a\": {\"b\": [1, -2.5, true, null, \"x\"], \"c\": 1}, \"d\": {\"e\": 1}}",
+             "{\"a\": {\"b\": [1, -2.5, true, null, \"x\"]}}", "only kept members, nested");
+        same("{\"s\": \"\\u00e9\\ud83d\\ude00\\n\\t\\\"\\\\\\/\"}", "{\"s\": \"\\u00e9\\ud83d\\ude00\\n\\t\\\"\\\\/\"}",
+             "escapes decoded as jansson does");
+        same("{\"a\": [{\"b\": 1, \"z\": 2}, 3, [{\"b\": 4, \"y\": 5}]]}", "{\"a\": [{\"b\": 1}, 3, [{\"b\": 4}]]}",
+             "a table applies to each object in an array");
+        same("{\"a\": \"text\", \"s\": {\"k\": [1, {}]}}", "{\"a\": \"text\", \"s\": {\"k\": [1, {}]}}",
+             "a value that is not an object kept whole, and a value kept whole");
+        same(" \n{}\t", "{}", "whitespace around");
+}
+
+static void test_stricter(void)
+{
+        not_sure("{\"x\\u0061\": 1}", "an escaped key where members are picked");
+        not_sure("{\"s\": {\"k\\u0061\": 1}}", "an escaped key in a kept value");
+        not_sure("{\"x\": 1e5}", "an exponent");
+        not_sure("{\"x\": 1234567890123456789}", "19 digits");
+        not_sure("{\"x\": {\"k\": 1, \"k\": 2}}", "a duplicate key in a skipped object");
+        not_sure("{\"x\": \"\\u0000\"}", "\\u0000");
+        not_sure("{\"x\": \"\\udc00\"}", "a lone low surrogate");
+        not_sure("{\"x\": \"\xed\xa0\x80\"}", "a UTF-8 surrogate");
+        not_sure("{\"x\": [1,]}", "a trailing comma");
+        not_sure("{\"x\": 01}", "a leading zero");
+        not_sure("{} {}", "text after the object");
+        not_sure("[]", "an array at the top");
+        not_sure("", "nothing");
+}
+
+static void test_docker_config(void)
+{
+        const char *src = getenv("OMP_SRCDIR");
+        char path[4096];
+        _cleanup_free_ char *buf = NULL;
+        struct error e = { 0 };
+        size_t len = 0;
+        json_t *j = NULL, *full = NULL;
+
+        snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/jscan/docker-like.json", src ? src : ".");
+        if (read_file_capped(AT_FDCWD, path, SPEC_MAX_BYTES, &buf, &len, &e) < 0) {
+                ok(false, "%s", e.msg);
+                return;
+        }
+        j = jscan_extract(buf, len, spec_keep);
+        ok(j && json_object_get(j, "mounts") && json_object_get(json_object_get(j, "process"), "env") &&
+                   !json_object_get(json_object_get(j, "linux"), "seccomp") && !json_object_get(j, "ociVersion"),
+           "Docker-like config.json (%zu bytes): scanned without the full parse, seccomp not built", len);
+        ok(json_parse_strict(buf, len, path, &full, &e) == 0 &&
+                   json_equal(json_object_get(j, "annotations"), json_object_get(full, "annotations")) &&
+                   json_equal(json_object_get(json_object_get(j, "process"), "env"),
+                              json_object_get(json_object_get(full, "process"), "env")),
+           "the kept values equal jansson's");
+        json_decref(j);
+        json_decref(full);
+}
+
+/*
+ * spec_parse reads through the scanner: every member it reads must be in spec_keep,
+ * or it silently sees nothing. One config.json with each of them, each checked.
+ */
+static void test_spec_reads_what_it_keeps(void)
+{
+        static const char cfg[] =
+                "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"/r\", \"readonly\": true},"
+                " \"process\": {\"args\": [\"init\"], \"env\": [\"A=1\"], \"cwd\": \"/w\"},"
+                " \"hostname\": \"h\", \"annotations\": {\"k\": \"v\"},"
+                " \"mounts\": [{\"destination\": \"/run/x\", \"type\": \"bind\", \"source\": \"/s\"}],"
+                " \"linux\": {\"cgroupsPath\": \"/c\", \"namespaces\": [{\"type\": \"cgroup\", \"path\": \"/p\"}]}}";
+        struct error e = { 0 };
+        struct spec s;
+
+        if (!ok(spec_parse(cfg, sizeof(cfg) - 1, "config.json", "/b", &s, &e) == 0, "spec_parse: %s", e.msg))
+                return;
+        ok(s.root_path && strcmp(s.root_path, "/r") == 0 && s.root_readonly, "root.path, root.readonly");
+        ok(s.args.n == 1 && kvlist_get(&s.env, "A") && s.cwd && strcmp(s.cwd, "/w") == 0,
+           "process.args, process.env, process.cwd");
+        ok(strcmp(s.hostname, "h") == 0 && kvlist_get(&s.annotations, "k"), "hostname, annotations");
+        ok(s.n_mounts == 1 && strcmp(s.mounts[0].destination, "/run/x") == 0 && strcmp(s.mounts[0].type, "bind") == 0 &&
+                   strcmp(s.mounts[0].source, "/s") == 0, "mounts[].destination, type, source");
+        ok(s.cgroups_path && strcmp(s.cgroups_path, "/c") == 0 && s.cgroupns_joined,
+           "linux.cgroupsPath, linux.namespaces[].type and path");
+        spec_free(&s);
+}
+
+int main(void)
+{
+        test_spec_reads_what_it_keeps();
+        test_values();
+        test_stricter();
+        test_docker_config();
+        return tap_done();
+}
