@@ -1,8 +1,8 @@
 # shellcheck shell=bash
 # podman: private containers.conf, storage.conf and registries.conf; root,
-# runroot, tmp dir, locks and events below the state dir; runc (crun refuses
-# this hybrid host); the hook from contrib/hooks.d/ pointed at the build tree
-# in a hooks dir of our own.
+# runroot, tmp dir, locks and events below the state dir; runc, or crun for
+# podman_crun (which run.sh runs where crun accepts this hybrid host); the hook
+# from contrib/hooks.d/ pointed at the build tree in a hooks dir of our own.
 
 PODMAN_IMAGE=localhost/omp-engines/systemd:test
 PODMAN_DIR=""
