@@ -7,10 +7,12 @@
 #
 #   tree_build SUITE        sets TREE_DIR to the cached tree (built if missing
 #                           or stale), TREE_SUITE to the suite used
-#   tree_enter DIR CMD...   runs CMD (a path inside the tree) with DIR as "/"
+#   tree_enter DIR STATE CMD...  runs CMD (a path inside the tree) with DIR as
+#                           "/", an overlay whose upper layer is in STATE
 
 # What a tree holds on top of mmdebstrap's "apt" variant: the engines, and
 # what tests/engines' scripts use (jq, pgrep, mount, script, findmnt).
+# ca-certificates: for a mirror apt reaches over https.
 TREE_PACKAGES="docker.io,docker-cli,containerd,runc,crun,podman,conmon,netavark,catatonit,iptables,jq,procps,mount,bsdutils,util-linux,ca-certificates"
 
 # tree_key SUITE: the cache directory for SUITE and this package list.
