@@ -6,7 +6,8 @@ set -euo pipefail
 BUILD_DEPS="build-essential autoconf automake pkg-config libconfig-dev libjansson-dev libmount-dev"
 TEST_DEPS="runc crun mmdebstrap debootstrap debian-archive-keyring util-linux mount bsdutils curl
            iproute2 procps psmisc valgrind clang libclang-rt-14-dev strace jq man-db time socat python3
-           docker.io podman containerd conmon dpkg-dev debhelper lintian"
+           docker.io podman containerd conmon dpkg-dev debhelper lintian
+           python3-grpcio python3-protobuf protobuf-compiler"
 
 missing=()
 for p in $BUILD_DEPS $TEST_DEPS; do

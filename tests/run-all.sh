@@ -114,7 +114,7 @@ echo "==> the wrapper with runc and crun: every bundle and --config form they ta
 tests/e2e/wrapper-forms.sh | tee /tmp/omp-wrapper-forms.log
 tap_counts /tmp/omp-wrapper-forms.log
 suite "load: 20 systemd containers at once through the wrapper" /tmp/omp-load.log tests/e2e/load.sh
-suite "engines: docker, podman, containerd" /tmp/omp-engines.log tests/engines/run.sh
+suite "engines: docker, podman, containerd, CRI; Debian 12, 13 and testing" /tmp/omp-engines.log tests/engines/run.sh
 echo "==> installed files boot a container"
 OMP_INSTALL_BOOT=1 OMP_BUILDDIR=$top OMP_SRCDIR=$top tests/install.sh | tee /tmp/omp-install.log
 tap_counts /tmp/omp-install.log

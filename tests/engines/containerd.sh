@@ -153,23 +153,34 @@ containerd_nohook() {
 	containerd_remove
 }
 
-# contrib/kubernetes/containerd-config.toml, imported into a containerd
-# config, defines the "oci-mountplan" CRI runtime handler: runc v2 with our
-# BinaryName.
+# contrib/kubernetes/'s config for this containerd (containerd-config.toml,
+# version 2, for 1.x; containerd-config-v3.toml for 2.x), imported into a
+# containerd config as its README says, defines the "oci-mountplan" CRI
+# runtime handler: runc v2 with our BinaryName.
 containerd_check_contrib() {
-	local conf=$CTR_DIR/contrib-check.toml out rt='plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-mountplan'
-	printf 'version = 2\nimports = ["%s"]\n' "$ENG_REPO/contrib/kubernetes/containerd-config.toml" >"$conf"
+	local conf=$CTR_DIR/contrib-check.toml out CRI_MAJOR rt
+	CRI_MAJOR=$(cri_major)
+	if [ "$CRI_MAJOR" -ge 2 ]; then
+		rt='plugins."io.containerd.cri.v1.runtime".containerd.runtimes.oci-mountplan'
+		printf 'version = 3\nimports = ["%s"]\n' "$(cri_contrib_file)" >"$conf"
+	else
+		rt='plugins."io.containerd.grpc.v1.cri".containerd.runtimes.oci-mountplan'
+		printf 'version = 2\nimports = ["%s"]\n' "$(cri_contrib_file)" >"$conf"
+	fi
 	out=$(containerd --config "$conf" config dump 2>&1) || { echo "config dump failed: $(tail -n 2 <<<"$out")"; return; }
 	toml_has "$rt" 'runtime_type = "io.containerd.runc.v2"' <<<"$out" ||
 		echo "no [$rt] with runtime_type io.containerd.runc.v2"
 	toml_has "$rt.options" 'BinaryName = "/usr/bin/oci-mountplan-runtime"' <<<"$out" ||
 		echo "no [$rt.options] with BinaryName /usr/bin/oci-mountplan-runtime"
+	toml_has "$rt.options" 'SystemdCgroup = true' <<<"$out" ||
+		echo "no [$rt.options] with SystemdCgroup = true (the kubelet's default cgroup driver)"
 }
 
 # toml_has SECTION LINE < TOML: LINE (trimmed) is in [SECTION].
 toml_has() {
 	awk -v sec="[$1]" -v want="$2" '
-		{ line = $0; gsub(/^[ \t]+|[ \t]+$/, "", line) }
+		# containerd 2.x dumps its config with single quotes
+		{ line = $0; gsub(/^[ \t]+|[ \t]+$/, "", line); gsub(/\047/, "\"", line) }
 		line ~ /^\[/ { in_sec = (line == sec); next }
 		in_sec && line == want { found = 1 }
 		END { exit !found }'

@@ -29,10 +29,13 @@ docker_daemon_json() {
 		| .runtimes["oci-mountplan"].runtimeArgs = ["--hook-path", $hook, "--plan", $plan]
 		| . + { "data-root": ($dir + "/data"), "exec-root": ($dir + "/exec"),
 			"pidfile": ($dir + "/docker.pid"), "hosts": ["unix://" + $dir + "/docker.sock"],
-			"deprecated-key-path": ($dir + "/key.json"), "containerd": $ctrd,
+			"containerd": $ctrd,
 			"containerd-namespace": "omp-engines",
 			"iptables": false, "ip6tables": false, "ip-forward": false, "ip-masq": false,
-			"bridge": "none", "cgroup-parent": $cg, "exec-opts": ["native.cgroupdriver=cgroupfs"] }' \
+			"bridge": "none", "cgroup-parent": $cg, "exec-opts": ["native.cgroupdriver=cgroupfs"] }
+		# dockerd < 25 writes its key to /etc/docker unless told otherwise
+		| if $keypath then . + { "deprecated-key-path": ($dir + "/key.json") } else . end' \
+		--argjson keypath "$("$DOCKERD_BIN" --help 2>&1 | grep -q deprecated-key-path && echo true || echo false)" \
 		"$ENG_REPO/contrib/docker/daemon.json"
 }
 
@@ -109,13 +112,13 @@ docker_test_machine_id() {
 	if ! docker_run_systemd "$c1" "$DOCKER_IMAGE"; then
 		for t in "container id's first 32 hex digits" "restart keeps it" "commit: the image's is empty" \
 			"containers of the committed image get different ids"; do
-			t_fail "docker: machine id: $t" "did not boot: $(dcli_diagnose docker_cli "$c1")"
+			t_fail "${LABEL[docker]}: machine id: $t" "did not boot: $(dcli_diagnose docker_cli "$c1")"
 		done
 		return
 	fi
 	id1=$(docker_machine_id "$c1") full=$(dcli_field docker_cli "$c1" .Id)
 	[ "$id1" = "${full:0:32}" ] || why "machine id \"$id1\", container id $full"
-	t_check "docker: machine id: container id's first 32 hex digits" "$id1"
+	t_check "${LABEL[docker]}: machine id: container id's first 32 hex digits" "$id1"
 
 	T0=$(e2e_now)
 	if ! docker_cli restart -t "$STOP_GRACE" "$c1" >/dev/null || ! eng_wait_running "$BOOT_TIMEOUT" docker_exec; then
@@ -123,14 +126,14 @@ docker_test_machine_id() {
 	fi
 	id1b=$(docker_machine_id "$c1")
 	[ "$id1b" = "$id1" ] || why "after restart \"$id1b\", before \"$id1\""
-	t_check "docker: machine id: restart keeps it"
+	t_check "${LABEL[docker]}: machine id: restart keeps it"
 
 	docker_cli commit "$c1" "$DOCKER_COMMITTED" >/dev/null || why "docker commit failed"
 	docker_cli diff "$c1" | grep -q ' /etc/machine-id$' && why "docker diff lists /etc/machine-id: $(docker_cli diff "$c1" | grep machine-id)"
 	# Read the image's file without our runtime: nothing is bound over it then.
 	size=$(docker_cli run --rm --network none --entrypoint /usr/bin/stat "$DOCKER_COMMITTED" -c %s /etc/machine-id 2>&1)
 	[ "$size" = 0 ] || why "the committed image's /etc/machine-id: size \"$size\""
-	t_check "docker: machine id: commit: the image's is empty" "size ${size}"
+	t_check "${LABEL[docker]}: machine id: commit: the image's is empty" "size ${size}"
 
 	docker_run_systemd "$c2" "$DOCKER_COMMITTED" && id2=$(docker_machine_id "$c2") || why "$c2 did not boot: $(dcli_diagnose docker_cli "$c2")"
 	docker_run_systemd "$c3" "$DOCKER_COMMITTED" && id3=$(docker_machine_id "$c3") || why "$c3 did not boot: $(dcli_diagnose docker_cli "$c3")"
@@ -139,7 +142,7 @@ docker_test_machine_id() {
 		[ "$id2" != "$id3" ] || why "both containers have $id2"
 		[ "$id2" != "$id1" ] && [ "$id3" != "$id1" ] || why "a container of the image has the committed container's id $id1"
 	fi
-	t_check "docker: machine id: containers of the committed image get different ids" "$id2 $id3"
+	t_check "${LABEL[docker]}: machine id: containers of the committed image get different ids" "$id2 $id3"
 	docker_remove_extra
 }
 
@@ -163,10 +166,10 @@ docker_test_journal() {
 	done
 	docker_cli logs "$on" 2>&1 | grep -q "$marker" ||
 		why "docker logs lacks the line: $(docker_cli logs "$on" 2>&1 | eng_plain | tail -n 3)"
-	t_check "docker: OCI_MOUNTPLAN_JOURNAL=console: a service's output is in docker logs"
+	t_check "${LABEL[docker]}: OCI_MOUNTPLAN_JOURNAL=console: a service's output is in docker logs"
 	[ "$(dcli_field docker_cli "$off" .State.Running 2>&1)" = true ] || why "$off is not running"
 	docker_cli logs "$off" 2>&1 | grep -q "$marker" && why "the line is in docker logs without the opt-in"
-	t_check "docker: journal forwarding is off by default"
+	t_check "${LABEL[docker]}: journal forwarding is off by default"
 	docker_remove_extra
 }
 

@@ -117,11 +117,12 @@ eng_remove_global_leftovers() {
 
 # ---------------------------------------------------------------- images
 
-# eng_oci_archive ROOTFS NAME OUT: write an OCI image layout tar of ROOTFS
-# (one uncompressed layer) named NAME, with /sbin/init as its command and
-# SIGRTMIN+3 as its stop signal, for `ctr image import`.
+# eng_oci_archive ROOTFS NAME OUT [CONFIG]: write an OCI image layout tar of
+# ROOTFS (one uncompressed layer) named NAME, with /sbin/init as its command
+# and SIGRTMIN+3 as its stop signal, for `ctr image import`. CONFIG (a jq
+# object) replaces fields of the image config; null removes one.
 eng_oci_archive() {
-	local r=$1 name=$2 out=$3 d
+	local r=$1 name=$2 out=$3 extra=${4:-"{}"} d
 	local ldig lsize cdig csize mdig msize
 	d=$(mktemp -d "$ENG_STATE/oci.XXXXXX") || return 1
 	mkdir -p "$d/blobs/sha256"
@@ -129,8 +130,8 @@ eng_oci_archive() {
 	read -r ldig lsize < <(eng_blob "$d" layer)
 	jq -cn --arg arch "$(dpkg --print-architecture)" --arg l "sha256:$ldig" '{
 		architecture: $arch, os: "linux",
-		config: { Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-			  Cmd: ["/sbin/init"], StopSignal: "SIGRTMIN+3" },
+		config: ({ Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+			  Cmd: ["/sbin/init"], StopSignal: "SIGRTMIN+3" } + '"$extra"' | with_entries(select(.value != null))),
 		rootfs: { type: "layers", diff_ids: [$l] } }' >"$d/config"
 	read -r cdig csize < <(eng_blob "$d" config)
 	jq -cn --arg c "sha256:$cdig" --argjson cs "$csize" --arg l "sha256:$ldig" --argjson ls "$lsize" '{

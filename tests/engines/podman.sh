@@ -1,12 +1,13 @@
 # shellcheck shell=bash
 # podman: private containers.conf, storage.conf and registries.conf; root,
-# runroot, tmp dir, locks and events below the state dir; runc (crun refuses
-# this hybrid host); the hook from contrib/hooks.d/ pointed at the build tree
-# in a hooks dir of our own.
+# runroot, tmp dir, locks and events below the state dir; runc, or crun for
+# podman_crun (which run.sh runs where crun accepts this hybrid host); the hook
+# from contrib/hooks.d/ pointed at the build tree in a hooks dir of our own.
 
 PODMAN_IMAGE=localhost/omp-engines/systemd:test
 PODMAN_DIR=""
 PODMAN_NAME=""
+PODMAN_RUNTIME=runc
 
 podman_available() {
 	local b
@@ -17,7 +18,7 @@ podman_available() {
 
 podman_cli() {
 	CONTAINERS_CONF=$PODMAN_DIR/containers.conf CONTAINERS_STORAGE_CONF=$PODMAN_DIR/storage.conf \
-	CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf \
+	CONTAINERS_REGISTRIES_CONF=$PODMAN_DIR/registries.conf PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
 		timeout "${CLI_TIMEOUT:-60}" podman --root "$PODMAN_DIR/root" --runroot "$PODMAN_DIR/run" "$@"
 }
 
@@ -26,6 +27,9 @@ podman_cli() {
 # rlimit"); conmon runs with at most 32768 processes.
 podman_conf() {
 	local nofile nproc
+	local backend=cni
+	# podman 5 has netavark only (unused: --network none)
+	[ "$(podman --version | sed -n 's/.* \([0-9]*\)\..*/\1/p')" -lt 5 ] || backend=netavark
 	nofile=$(ulimit -Hn) nproc=$(ulimit -Hu)
 	[ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
 	[ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
@@ -35,11 +39,11 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 log_driver = "k8s-file"
 
 [network]
-network_backend = "cni"
+network_backend = "$backend"
 network_config_dir = "$PODMAN_DIR/cni"
 
 [engine]
-runtime = "runc"
+runtime = "$PODMAN_RUNTIME"
 cgroup_manager = "cgroupfs"
 events_logger = "file"
 events_logfile_path = "$PODMAN_DIR/events.log"
@@ -51,7 +55,7 @@ EOF
 }
 
 podman_setup() {
-	PODMAN_DIR=$ENG_STATE/podman
+	PODMAN_DIR=$ENG_STATE/podman-$PODMAN_RUNTIME
 	mkdir -p "$PODMAN_DIR/hooks" "$PODMAN_DIR/nohooks" "$PODMAN_DIR/cni"
 	podman_conf >"$PODMAN_DIR/containers.conf"
 	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \
@@ -65,8 +69,12 @@ podman_setup() {
 }
 
 podman_remove_all() {
-	podman_cli rm -fa
-	podman_cli rmi -fa
+	local PODMAN_DIR
+	for PODMAN_DIR in "$ENG_STATE"/podman-*; do
+		[ -d "$PODMAN_DIR" ] || continue
+		podman_cli rm -fa
+		podman_cli rmi -fa
+	done
 }
 
 podman_boot() {
@@ -92,6 +100,18 @@ podman_nohook() {
 		--cgroup-parent "$ENG_CGROUP/podman" "$PODMAN_IMAGE"
 }
 
+# podman with crun: the same, with runtime = "crun" in containers.conf.
+podman_crun_available() { command -v crun >/dev/null || { echo "crun not installed"; return 1; }; podman_available; }
+podman_crun_setup() { PODMAN_RUNTIME=crun; podman_setup; }
+podman_crun_boot() { podman_boot; }
+podman_crun_exec() { podman_exec "$@"; }
+podman_crun_pid() { podman_pid; }
+podman_crun_cgroup() { podman_cgroup; }
+podman_crun_stop() { podman_stop; }
+podman_crun_diagnose() { podman_diagnose; }
+podman_crun_remove() { podman_remove; }
+podman_crun_nohook() { podman_nohook; }
+
 # ---------------------------------------------------------------- podman only
 
 # podman_run_systemd NAME [RUN-ARGS...] -- CMD...: run through our hooks.d; 0 once running.
@@ -109,9 +129,9 @@ podman_run_systemd() {
 podman_extra_tests() {
 	local marker="omp-journal-marker-$$" n
 	if podman_run_systemd "omp-engines-$$-shexec" "$PODMAN_IMAGE" /bin/sh -c "exec /sbin/init"; then
-		t_ok "podman (hooks.d): sh -c \"exec /sbin/init\" boots to running" "$SD_SECONDS s"
+		t_ok "${LABEL[podman]}: sh -c \"exec /sbin/init\" boots to running" "$SD_SECONDS s"
 	else
-		t_fail "podman (hooks.d): sh -c \"exec /sbin/init\" boots to running" "${SD_STATE:-?}: $(podman_diagnose 2>&1)"
+		t_fail "${LABEL[podman]}: sh -c \"exec /sbin/init\" boots to running" "${SD_STATE:-?}: $(podman_diagnose 2>&1)"
 	fi
 	dcli_remove podman_cli "omp-engines-$$-shexec"
 	if podman_run_systemd "omp-engines-$$-journal" -t --annotation oci-mountplan.journal-to-console=1 \
@@ -126,6 +146,6 @@ podman_extra_tests() {
 	else
 		why "did not boot: ${SD_STATE:-?}: $(podman_diagnose 2>&1)"
 	fi
-	t_check "podman (hooks.d): annotation oci-mountplan.journal-to-console: a service's output is in podman logs"
+	t_check "${LABEL[podman]}: annotation oci-mountplan.journal-to-console: a service's output is in podman logs"
 	dcli_remove podman_cli "omp-engines-$$-journal"
 }
