@@ -183,37 +183,46 @@ static int new_file_step(int root, const struct step *st)
 }
 
 /*
- * cgroup2 as the hook mounts it for a container in the host's cgroup namespace:
- * read-only, with the container's own cgroup (from /proc/self/cgroup) bound over
- * itself writable; in a cgroup namespace of its own ("/"), writable.
+ * cgroup2 as the hook sets it up (the container in the host's cgroup namespace, as
+ * the benchmark runs it): a child "payload" of the container's cgroup (from
+ * /proc/self/cgroup) made, the container's init (our parent) moved into it, the
+ * host's cgroup2 mount cloned read-only onto the target (never a fresh mount, which
+ * would re-apply the hierarchy's options), the child bound writable at its place.
  */
 static int cgroup_step(int root, const struct step *st)
 {
-        const unsigned base = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
-        struct mount_attr rw = { .attr_set = base, .attr_clr = MOUNT_ATTR_RDONLY };
-        char buf[4096];
+        struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+                                             MOUNT_ATTR_NOEXEC };
+        struct mount_attr rw = { .attr_clr = MOUNT_ATTR_RDONLY };
+        char buf[4096], pid[32];
         const char *cg = cgroup2_path(buf, sizeof(buf));
-        int fd = in_root(root, st->path, O_PATH | O_DIRECTORY), own, tree;
+        int host = open("/sys/fs/cgroup/unified", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        int target = in_root(root, st->path, O_PATH | O_DIRECTORY), c, procs, tree, child, mnt, n;
 
-        if (!cg || fd < 0)
+        if (host < 0)
+                host = open("/sys/fs/cgroup", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (!cg || host < 0 || target < 0 || strcmp(cg, "/") == 0)
                 return -1;
-        if (strcmp(cg, "/") == 0)
-                return mount_fs("cgroup2", NULL, base, fd);
-        if (mount_fs("cgroup2", NULL, base | MOUNT_ATTR_RDONLY, fd) < 0)
+        c = openat(host, cg + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (c < 0 || mkdirat(c, "payload", 0755) < 0)
                 return -1;
-        close(fd);
-        fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
-        own = openat(fd, cg + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (own < 0)
+        procs = openat(c, "payload/cgroup.procs", O_WRONLY | O_CLOEXEC);
+        n = snprintf(pid, sizeof(pid), "%d", (int)getppid());
+        if (procs < 0 || write(procs, pid, (size_t)n) != n)
                 return -1;
-        tree = (int)syscall(SYS_open_tree, own, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-        if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &rw, sizeof(rw)) < 0 ||
-            syscall(SYS_move_mount, tree, "", own, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+        close(procs);
+        tree = (int)syscall(SYS_open_tree, host, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+        if (tree < 0 || syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0 ||
+            syscall(SYS_move_mount, tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return -1;
-        return 0;
-}
-
-static int mkdir_step(int root, const struct step *st)
+        mnt = openat(tree, cg + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        child = (int)syscall(SYS_open_tree, c, "payload", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (mnt < 0 || child < 0 || syscall(SYS_mount_setattr, child, "", AT_EMPTY_PATH, &rw, sizeof(rw)) < 0 ||
+            syscall(SYS_move_mount, child, "", mnt, "payload", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return -1;
+        close(child), close(mnt), close(tree), close(c), close(host);
+        return close(target);
+}static int mkdir_step(int root, const struct step *st)
 {
         int fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
 
