@@ -130,39 +130,11 @@ test_nohook() {
 	teardown
 }
 
-# run_shell VARIANT SUITE STAGE: run a non-systemd command, print its
-# normalised mount table and the files it changed in the rootfs.
-run_shell() {
-	new_container "shell-${3:-nohook}" "$2" && use_variant "$1" hybrid:host || return 1
-	CFG_HOOK_STAGE=$3
-	CFG_ARGS='"/bin/sh", "-c", "cat /proc/self/mountinfo; sleep 1"'
-	start || return 1
-	e2e_wait_exit 15
-	# mount point, options, fs type and source; ids and devices vary
-	awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i + 1), ($(i + 1) == "overlay" ? "" : $(i + 2)) }' "$RUN_OUT"
-	echo "exit $RUN_RC"
-	(cd "$B/upper" && find . -printf '%p %y %m\n' | sort)
-	teardown
-}
-
-# A non-systemd command: the hook must change nothing.
-test_shell() {
-	local suite=$1 variant=$2 name without with
-	name="shell $suite ${variant/:/\/}: hook does nothing for /bin/sh"
-	selected "$name" || return 0
-	without=$(run_shell "$variant" "$suite" "")
-	with=$(run_shell "$variant" "$suite" "${variant#*:}")
-	if ! grep -q ' proc proc$' <<<"$without"; then
-		t_fail "$name" "no mount table from the container: $(tail -n 3 <<<"$without")"
-	elif [ "$without" = "$with" ]; then
-		t_ok "$name"
-	else
-		t_fail "$name" "$(diff <(echo "$without") <(echo "$with") | grep '^[<>]' | head -n 8)"
-	fi
-}
-
 # An image whose init is not systemd: prepare_NAME changes the rootfs $R and sets
 # CFG_ARGS; the command prints its mount table. The hook must change nothing.
+prepare_sh() {          # a plain shell command
+	CFG_ARGS='"/bin/sh", "-c", "cat /proc/self/mountinfo; sleep 1"'
+}
 prepare_s6_init() {     # s6-overlay's /init is a script
 	printf '#!/bin/sh\ncat /proc/self/mountinfo; sleep 1\n' >"$R/init" && chmod 755 "$R/init"
 	CFG_ARGS='"/init"'
@@ -172,7 +144,8 @@ prepare_busybox_init() { # /sbin/init -> /bin/busybox (an ELF that is not system
 	CFG_ARGS='"/sbin/init", "-c", "cat /proc/self/mountinfo; sleep 1"'
 }
 
-# run_image VARIANT SUITE STAGE PREPARE: as run_shell, for an image prepared by prepare_PREPARE.
+# run_image VARIANT SUITE STAGE PREPARE: run the command of an image prepared by
+# prepare_PREPARE; print its normalised mount table and the files it changed in the rootfs.
 run_image() {
 	local R
 	new_container "img-${3:-nohook}" "$2" && use_variant "$1" hybrid:host || return 1
@@ -181,15 +154,17 @@ run_image() {
 	"prepare_$4" || return 1
 	start || return 1
 	e2e_wait_exit 15
+	# mount point, options, fs type and source; ids and devices vary
 	awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i + 1), ($(i + 1) == "overlay" ? "" : $(i + 2)) }' "$RUN_OUT"
 	echo "exit $RUN_RC"
 	(cd "$B/upper" && find . -printf '%p %y %m\n' | sort)
 	teardown
 }
 
+# test_not_systemd SUITE VARIANT PREPARE:WHAT [LABEL]: the hook changes nothing.
 test_not_systemd() {
 	local suite=$1 variant=$2 prep=${3%%:*} what=${3#*:} name without with
-	name="not systemd $suite ${variant/:/\/}: hook does nothing for $what"
+	name="${4:-not systemd} $suite ${variant/:/\/}: hook does nothing for $what"
 	selected "$name" || return 0
 	without=$(run_image "$variant" "$suite" "" "$prep")
 	with=$(run_image "$variant" "$suite" "${variant#*:}" "$prep")
@@ -201,6 +176,8 @@ test_not_systemd() {
 		t_fail "$name" "$(diff <(echo "$without") <(echo "$with") | grep '^[<>]' | head -n 8)"
 	fi
 }
+
+test_shell() { test_not_systemd "$1" "$2" "sh:/bin/sh" shell; }
 
 # Feature tests on the hybrid host: each boots and checks one thing.
 feature_lib_systemd() {
