@@ -132,6 +132,28 @@ static void gather_command(const struct rootfs *root, const struct spec *spec, c
                 x->detail = xasprintf("cannot be followed in the rootfs (%s)", strerror(-r));
 }
 
+/*
+ * Where the runtime mounts dest: its canonical place in the rootfs, through the
+ * image's symlinks (runc and crun resolve destinations so). Components missing in
+ * the image (the runtime makes them) and ones that cannot be followed stay as named.
+ */
+static char *mount_dest_in_rootfs(const struct rootfs *root, const char *dest)
+{
+        _cleanup_free_ char *parent = NULL, *real_parent = NULL;
+        const char *slash = strrchr(dest, '/');
+        char *real = NULL;
+
+        if (rootfs_realpath(root, dest, &real, NULL) == 0)
+                return real;
+        if (!slash || slash == dest)
+                return xstrdup(dest);
+        parent = strndup(dest, (size_t)(slash - dest));
+        if (!parent)
+                abort();
+        real_parent = mount_dest_in_rootfs(root, parent);
+        return path_join(real_parent, slash + 1);
+}
+
 void facts_gather(const struct spec *spec, struct facts *f)
 {
         struct rootfs root = { .fd = -1 };
@@ -150,6 +172,8 @@ void facts_gather(const struct spec *spec, struct facts *f)
         f->inspected = true;
         gather_command(&root, spec, spec->args.n ? spec->args.v[0] : "", &f->argv0);
         gather_command(&root, spec, shell_cmd, &f->shell);
+        for (size_t i = 0; i < spec->n_mounts; i++)
+                strv_push(&f->mount_dests, mount_dest_in_rootfs(&root, spec->mounts[i].destination));
         rootfs_close(&root);
 }
 
@@ -198,5 +222,6 @@ void facts_free(struct facts *f)
         free(f->problem);
         exec_fact_free(&f->argv0);
         exec_fact_free(&f->shell);
+        strv_free(&f->mount_dests);
         memset(f, 0, sizeof(*f));
 }

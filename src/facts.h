@@ -4,8 +4,8 @@
 /*
  * Facts: what the plan's conditions need to know about the container's rootfs,
  * gathered once, read-only, before resolving (which stays pure: it takes the facts
- * as input, and the golden tests give them through a small fixture rootfs). Today
- * one fact: which program the container really executes.
+ * as input, and the golden tests give them through a small fixture rootfs): which
+ * program the container really executes, and where its mounts land.
  */
 
 #include <stdbool.h>
@@ -35,6 +35,9 @@ struct facts {
         char *problem;            /* when not: why (e.g. a dry run on a bundle without its rootfs) */
         struct exec_fact argv0;   /* process.args[0] */
         struct exec_fact shell;   /* seen through sh -c "exec ...": the same as argv0 without a shell */
+        struct strv mount_dests;  /* config.json's mount destinations, in order, where they land in the
+                                     rootfs (through its symlinks: /var/run/x -> /run/x); empty when
+                                     not inspected */
 };
 
 /*
