@@ -154,7 +154,7 @@ static char *mount_dest_in_rootfs(const struct rootfs *root, const char *dest)
         return path_join(real_parent, slash + 1);
 }
 
-void facts_gather(const struct spec *spec, struct facts *f)
+void facts_gather(const struct spec *spec, bool mount_preview, struct facts *f)
 {
         struct rootfs root = { .fd = -1 };
         _cleanup_free_ char *alloc = NULL;
@@ -172,7 +172,7 @@ void facts_gather(const struct spec *spec, struct facts *f)
         f->inspected = true;
         gather_command(&root, spec, spec->args.n ? spec->args.v[0] : "", &f->argv0);
         gather_command(&root, spec, shell_cmd, &f->shell);
-        for (size_t i = 0; i < spec->n_mounts; i++)
+        for (size_t i = 0; mount_preview && i < spec->n_mounts; i++)
                 strv_push(&f->mount_dests, mount_dest_in_rootfs(&root, spec->mounts[i].destination));
         rootfs_close(&root);
 }

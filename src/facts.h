@@ -36,15 +36,17 @@ struct facts {
         struct exec_fact argv0;   /* process.args[0] */
         struct exec_fact shell;   /* seen through sh -c "exec ...": the same as argv0 without a shell */
         struct strv mount_dests;  /* config.json's mount destinations, in order, where they land in the
-                                     rootfs (through its symlinks: /var/run/x -> /run/x); empty when
-                                     not inspected */
+                                     rootfs (through its symlinks: /var/run/x -> /run/x); gathered for
+                                     the dry run's preview only, else empty */
 };
 
 /*
  * Inspects spec's rootfs read-only. Never fails: what cannot be found is recorded
- * (a missing rootfs, a command not found) and conditions on it do not hold.
+ * (a missing rootfs, a command not found) and conditions on it do not hold. With
+ * mount_preview, also where config.json's mounts land (a few lookups per mount:
+ * the dry run shows it; a hook run takes what to carry from the mount table).
  */
-void facts_gather(const struct spec *spec, struct facts *f);
+void facts_gather(const struct spec *spec, bool mount_preview, struct facts *f);
 
 /* Is x an ELF executable (regular file, execute bit)? */
 bool exec_fact_is_elf(const struct exec_fact *x);

@@ -402,7 +402,7 @@ static int run(const struct options *o, struct plan *plans)
                 goto out;
         }
         /* The one look at the rootfs before resolving, which stays pure. */
-        facts_gather(&spec, &facts);
+        facts_gather(&spec, o->dry_run, &facts);
         if (resolve_plans(plans, o->n_plans, &spec, &state, &facts, o->stage, &res, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;

@@ -65,11 +65,16 @@ static int expand_path(struct resolver *R, const struct plan *p, const struct ac
         return r;
 }
 
-/* What config.json mounts beneath the target, where it lands (a preview: at run time the mount table decides). */
+/*
+ * What config.json mounts beneath the target, where it lands when the facts say
+ * (the dry run's preview: at run time the mount table decides).
+ */
 static void collect_keep(struct resolver *R, struct op *op)
 {
+        const struct strv *real = R->cin.facts ? &R->cin.facts->mount_dests : NULL;
+
         for (size_t i = 0; i < R->spec->n_mounts; i++) {
-                const char *d = R->mount_dests[i];
+                const char *d = real && real->n == R->spec->n_mounts ? real->v[i] : R->mount_dests[i];
 
                 if (path_is_below(d, op->target, false) && !strv_contains(&op->keep, d))
                         strv_push_copy(&op->keep, d);
@@ -157,10 +162,8 @@ static void resolver_init(struct resolver *R, const struct spec *spec, const str
         for (size_t i = 0; i < state->annotations.n; i++)
                 kvlist_set(&R->annotations, state->annotations.v[i].key, state->annotations.v[i].value);
         R->mount_dests = xmalloc((spec->n_mounts + 1) * sizeof(char *));
-        /* Where each mount lands in the rootfs, when the facts step could look. */
         for (size_t i = 0; i < spec->n_mounts; i++)
-                R->mount_dests[i] = facts && facts->mount_dests.n == spec->n_mounts ? facts->mount_dests.v[i]
-                                                                                      : spec->mounts[i].destination;
+                R->mount_dests[i] = spec->mounts[i].destination;
         out->rootfs = xstrdup(spec->root_path);
         out->id = xstrdup(state->id);
         out->stage = xstrdup(stage);

@@ -84,7 +84,7 @@ static void gather(struct facts *f, const char *a0, const char *a1, const char *
         if (a2) strv_push_copy(&s.args, a2);
         if (path)
                 kvlist_set(&s.env, "PATH", path);
-        facts_gather(&s, f);
+        facts_gather(&s, true, f);
         strv_free(&s.args);
         kvlist_free(&s.env);
 }
@@ -189,7 +189,7 @@ static void test_no_rootfs(void)
         char *why = NULL;
 
         strv_push_copy(&s.args, "/sbin/init");
-        facts_gather(&s, &f);
+        facts_gather(&s, true, &f);
         ok(!f.inspected && f.problem, "a missing rootfs is recorded, not an error");
         ok(!exec_matches(&f, "*", -1, &why), "exec does not hold then");
         ok(why && strstr(why, "not looked up (cannot open the rootfs"), "and says why: %s", why);
