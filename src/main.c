@@ -72,12 +72,14 @@ static void usage(FILE *f)
 {
         fprintf(f,
                 "Usage: oci-mountplan [--plan FILE...] [--plan-dir DIR...] [--stage STAGE]\n"
-                "       oci-mountplan --plan FILE --dry-run [--bundle DIR [--id ID]] [--format text|json]\n"
-                "       oci-mountplan --plan FILE --validate\n"
+                "                     [--log-level LVL]\n"
+                "       oci-mountplan --dry-run [--plan FILE...] [--plan-dir DIR...]\n"
+                "                     [--bundle DIR [--id ID]] [--stage STAGE] [--format text|json]\n"
+                "       oci-mountplan --validate [--plan FILE...] [--plan-dir DIR...]\n"
                 "\n"
                 "An OCI hook: reads the container state on stdin and the bundle's config.json,\n"
                 "resolves the plan(s) against them and performs the mounts and writes inside the\n"
-                "container.\n"
+                "container. Without --plan and --plan-dir, the plan directories below are used.\n"
                 "\n"
                 "  -p, --plan FILE      plan file (libconfig); repeat for more, applied in order\n"
                 "  -d, --plan-dir DIR   take every DIR/*.conf; a later DIR overrides an earlier one by\n"
@@ -194,10 +196,9 @@ static int parse_args(int argc, char **argv, struct options *o)
                         return EXIT_BAD_INPUT;
                 default:
                         if (optopt)
-                                print_error("unknown option \"-%c\"", optopt);
+                                print_error("unknown option \"-%c\"; see --help", optopt);
                         else
-                                print_error("unknown option \"%s\"", argv[optind - 1]);
-                        usage(stderr);
+                                print_error("unknown option \"%s\"; see --help", argv[optind - 1]);
                         return EXIT_BAD_INPUT;
                 }
         }

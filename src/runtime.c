@@ -203,6 +203,31 @@ static int find_runtime(const char *name, char **out, struct error *e)
         return error_set(e, -ENOENT, "cannot run the runtime \"%s\": not found on PATH (%s)", name, path);
 }
 
+static void usage(void)
+{
+        printf("Usage: oci-mountplan-runtime [--hook-config-path FILE] [--runtime-path RUNTIME]\n"
+               "                             [--hook-path HOOK] [--plan PLAN...] [--]\n"
+               "                             [RUNTIME-OPTION...] COMMAND [ARGUMENT...]\n"
+               "       oci-mountplan-runtime [--runtime-path RUNTIME] --version\n"
+               "       oci-mountplan-runtime --help\n"
+               "\n"
+               "An OCI runtime wrapper: for create and run it adds the oci-mountplan hook to the\n"
+               "bundle's config.json, then it becomes the runtime. Its own options come first;\n"
+               "the rest (and all after --) is the runtime's, passed through unchanged.\n"
+               "\n"
+               "  --hook-config-path FILE  add the hooks listed in FILE (JSON), not the default hook\n"
+               "  --runtime-path RUNTIME   the runtime, a path or a name on PATH (default: runc)\n"
+               "  --hook-path HOOK         the default hook's binary\n"
+               "                           (default: " BINDIR "/oci-mountplan)\n"
+               "  --plan PLAN              an absolute plan for the default hook; repeat for more\n"
+               "                           (default: none, the hook takes its plan directories)\n"
+               "  --help                   this help; the runtime's is RUNTIME --help\n"
+               "  --version                this version, then the runtime's (RUNTIME --version)\n"
+               "\n"
+               "Exit status: the runtime's once it runs; 1 config.json or the hook configuration\n"
+               "is bad, 2 bad wrapper options, 126 the runtime cannot run, 127 it is not found.\n");
+}
+
 int main(int argc, char **argv)
 {
         struct wrapper w = { .runtime_path = "runc" };
@@ -215,6 +240,19 @@ int main(int argc, char **argv)
         if (wrapper_parse_flags(argc, argv, &w, &e) < 0) {
                 report_error(&w, e.msg);
                 return 2;
+        }
+        /*
+         * --help and --version right after the wrapper's options are the wrapper's.
+         * Engines run "RUNTIME --version" (dockerd for docker info) and take the
+         * last line with "version" in it: ours comes first, then the runtime's.
+         */
+        if (w.runtime_argc > 0 && !w.after_dashdash && strcmp(w.runtime_argv[0], "--help") == 0) {
+                usage();
+                return 0;
+        }
+        if (w.runtime_argc > 0 && !w.after_dashdash && strcmp(w.runtime_argv[0], "--version") == 0) {
+                printf("oci-mountplan-runtime %s\n", PACKAGE_VERSION);
+                fflush(stdout);
         }
         if (wrapper_parse_runtime_args(&w, &e) < 0) {
                 report_error(&w, e.msg);

@@ -45,6 +45,7 @@ int wrapper_parse_flags(int argc, char **argv, struct wrapper *w, struct error *
                 const char *v;
 
                 if (strcmp(argv[i], "--") == 0) {
+                        w->after_dashdash = true;
                         i++;
                         break;
                 }

@@ -23,6 +23,7 @@ struct wrapper {
         const char *plans[MAX_PLANS];     /* the default hook's plans */
         size_t n_plans;
         char **runtime_argv;              /* what follows the wrapper's own flags */
+        bool after_dashdash;              /* they ended with "--": nothing after is ours */
         int runtime_argc;
         const char *command;              /* create, run, start, ... */
         const char *bundle;

@@ -42,5 +42,35 @@ for page in $pages; do
         result $? "$page has a NAME section" "$work/out"
 done
 
+# --help and the man page agree: every long option in the usage lines and the option
+# list of --help is in the page's SYNOPSIS or in the tag of an OPTIONS item, and back.
+help_opts() {   # help_opts PROGRAM: long options of its --help
+        "$1" --help 2>/dev/null | grep -E '^(Usage:|  +(\[|-|oci-mountplan))' |
+                grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+man_opts() {    # man_opts PAGE: long options of SYNOPSIS and of OPTIONS' item tags
+        awk '/^\.SH /{ syn = ($2 == "SYNOPSIS"); opt = ($2 == "OPTIONS") }
+             /^\.SS /{ if ($2 == "Options") opt = 1; else if (!syn) opt = 0 }
+             syn { print } opt && tp { print } { tp = ($0 == ".TP") }' "$1" |
+                sed 's/\\-/-/g' | grep -oE -- '--[a-z][a-z-]*' | sort -u
+}
+for pair in "oci-mountplan:${OMP_HOOK:-}" "oci-mountplan-runtime:${OMP_RUNTIME:-}"; do
+        name=${pair%%:*} bin=${pair#*:}
+        n=$((n + 1))
+        if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+                echo "ok $n - $name --help matches doc/$name.1 # SKIP no binary (OMP_HOOK, OMP_RUNTIME)"
+                continue
+        fi
+        help_opts "$bin" >"$work/help"
+        man_opts "$src/doc/$name.1" >"$work/man"
+        if [ -s "$work/help" ] && diff "$work/help" "$work/man" >"$work/out"; then
+                echo "ok $n - $name --help matches doc/$name.1 ($(wc -l <"$work/help") options)"
+        else
+                echo "not ok $n - $name --help matches doc/$name.1 (< only in --help, > only in the page)"
+                sed 's/^/#   /' "$work/out"
+                failed=$((failed + 1))
+        fi
+done
+
 echo "1..$n"
 [ $failed -eq 0 ]

@@ -183,4 +183,19 @@ run --log "$work/runtime.log" --log-format json create --bundle "$work/nowhere" 
 jq -e 'select(.level == "error") | .msg | test("config.json")' "$work/runtime.log" >/dev/null
 ok "errors also go to the runtime's --log, in its json format" $?
 
+# --help and --version after the wrapper's options are its own; --version then runs
+# the runtime's (dockerd reads the runtime's version from the last "version" line).
+rm -f "$work/args"
+run --help >"$work/help" 2>&1
+rc=$?
+ok "--help: the wrapper's usage, exit 0, the runtime not run" \
+        $([ $rc = 0 ] && grep -q '^Usage: oci-mountplan-runtime' "$work/help" && [ ! -e "$work/args" ]; echo $?)
+run --version >"$work/version" 2>&1
+ok "--version: the wrapper's line first, then the runtime runs with --version" \
+        $(grep -qx 'oci-mountplan-runtime [0-9][0-9.]*' <(head -n 1 "$work/version") &&
+          [ "$(cat "$work/args")" = --version ]; echo $?) "$(cat "$work/version")"
+rm -f "$work/args"
+run -- --help >/dev/null 2>&1
+ok "-- --help: the runtime's" $([ "$(cat "$work/args" 2>/dev/null)" = --help ]; echo $?)
+
 tap_done

@@ -3,8 +3,8 @@
 # container with oci-mountplan as its createContainer hook, talk to a real
 # service inside it, stop it, then show what happens without the hook.
 #
-#   sudo tests/e2e/demo.sh            # after ./configure && make
-#   OMP_DEMO_SUITE=testing sudo tests/e2e/demo.sh
+#   tests/e2e/demo.sh                 # as root, after ./configure && make
+#   OMP_DEMO_SUITE=testing tests/e2e/demo.sh
 #
 # Everything it creates (container, mounts, cgroups, temp dirs) is removed
 # on exit; the rootfs stays cached in $OMP_E2E_CACHE for the next run.
