@@ -10,8 +10,7 @@ hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-        echo "1..0 # SKIP needs root and mount namespaces"
-        exit 0
+        skip_all "needs root and mount namespaces"
 fi
 work=$(mktemp -d /var/tmp/omp-exec.XXXXXX)
 cg2=$(bundle_cg2)

@@ -25,11 +25,10 @@ kill_wrapper_runs=${OMP_FAULTS_WRAPPER_KILLS:-100}
 config_mb=${OMP_FAULTS_CONFIG_MB:-2}
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-        echo "1..0 # SKIP needs root and mount namespaces"
-        exit 0
+        skip_all "needs root and mount namespaces"
 fi
 for tool in jq sha256sum; do
-        command -v $tool >/dev/null || { echo "1..0 # SKIP needs $tool"; exit 0; }
+        command -v $tool >/dev/null || skip_all "needs $tool"
 done
 work=$(mktemp -d /var/tmp/omp-faults.XXXXXX)
 cg2=$(bundle_cg2)

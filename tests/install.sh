@@ -11,8 +11,7 @@ builddir=${OMP_BUILDDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 srcdir=${OMP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-        echo "1..0 # SKIP needs root and mount namespaces"
-        exit 0
+        skip_all "needs root and mount namespaces"
 fi
 work=$(mktemp -d /var/tmp/omp-install.XXXXXX)
 cg=/omp-install-$$ cg2=$(bundle_cg2)

@@ -11,8 +11,7 @@ hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null || ! command -v socat >/dev/null; then
-        echo "1..0 # SKIP needs root, mount namespaces and socat"
-        exit 0
+        skip_all "needs root, mount namespaces and socat"
 fi
 work=$(mktemp -d /var/tmp/omp-log.XXXXXX)
 # The hook's parent stands for the container's init: in a test cgroup, with a cgroup
