@@ -5,7 +5,9 @@
 n=0 failed=0
 
 # ok NAME STATUS [DETAIL...]: "ok N - NAME" when STATUS is 0, else "not ok N - NAME"
-# with DETAIL as comment lines; returns STATUS's truth.
+# with DETAIL as comment lines; returns STATUS's truth. A NAME ending in "# TODO why"
+# is a known bug: its failure is shown but not counted (automake's driver says XFAIL,
+# and XPASS, a failure, once it is fixed).
 ok() {
         n=$((n + 1))
         if [ "$2" = 0 ]; then
@@ -13,9 +15,9 @@ ok() {
                 return 0
         fi
         echo "not ok $n - $1"
+        case $1 in *"# TODO"*) ;; *) failed=$((failed + 1)) ;; esac
         shift 2
         [ -n "$*" ] && printf '%s\n' "$@" | sed 's/^/#   /' | head -40
-        failed=$((failed + 1))
         return 1
 }
 
@@ -53,7 +55,8 @@ tap_include() {
         while IFS= read -r line; do
                 case $line in
                 "not ok "[0-9]*)
-                        n=$((n + 1)) failed=$((failed + 1))
+                        n=$((n + 1))
+                        case $line in *"# TODO"*) ;; *) failed=$((failed + 1)) ;; esac
                         echo "$line" | sed -E "s/^not ok [0-9]+( - )?/not ok $n - $2/" ;;
                 "ok "[0-9]*)
                         n=$((n + 1))
