@@ -29,9 +29,7 @@ new_case() {
         B=$work/$1
         R=$B/rootfs
         CG=$cgbase/$1 CGNS=-C
-        mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
-        : >"$R/etc/machine-id"
-        bundle_fake_systemd "$R"
+        bundle_rootfs "$R"
         STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }

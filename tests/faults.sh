@@ -51,10 +51,8 @@ new_case() {
         STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }
-mkdir -p "$work/template"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
-: >"$work/template/etc/machine-id"
+bundle_rootfs "$work/template"
 echo "root:x:0:0::/root:/bin/sh" >"$work/template/etc/passwd" && chmod 640 "$work/template/etc/passwd"
-bundle_fake_systemd "$work/template"     # /sbin/init -> an ELF at /usr/lib/systemd/systemd
 ln -s ../sbin/init "$work/template/etc/init-link"
 mkfifo "$work/template/run/initctl"
 

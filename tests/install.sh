@@ -47,8 +47,7 @@ in_installed() {
                 '"$1"
 }
 
-mkdir -p "$work/b/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
-bundle_fake_systemd "$work/b/rootfs"
+bundle_rootfs "$work/b/rootfs"
 bundle_config '[]' '["container=docker"]' "$cg" >"$work/b/config.json"
 out=$(in_installed "\"$bindir/oci-mountplan\" --validate" 2>&1)
 ok "installed hook finds its plans: $out" $([ "$out" = "1 plan(s) valid" ]; echo $?)

@@ -21,9 +21,7 @@ trap 'bundle_cgroup_rm "$cg2$cg"; rm -rf "$work"' EXIT
 
 
 B=$work/bundle
-mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
-: >"$B/rootfs/etc/machine-id"
-bundle_fake_systemd "$B/rootfs"
+bundle_rootfs "$B/rootfs"
 bundle_config '[]' '["container=docker"]' "$cg" >"$B/config.json"
 STATE=$(bundle_state 4f9a2b1c0d8e7f6a5b4c "$B")
 

@@ -34,14 +34,9 @@ chmod +x "$work/hook"
 # hook's parent, stands for the container's init).
 strace_run() {
         local B=$work/$1 R=$work/$1/rootfs
-        mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
-        : >"$R/etc/machine-id"
-        bundle_fake_systemd "$R"
-        cat >"$B/config.json" <<JSON
-{"ociVersion": "1.0.2", "process": {"args": ["/sbin/init"]}, "root": {"path": "rootfs"}, "mounts": [],
- "linux": {"namespaces": [{"type": "mount"}, {"type": "cgroup"}]}}
-JSON
-        printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":1,"bundle":"%s"}' "$1" "$B" |
+        bundle_rootfs "$R"
+        bundle_config '[]' '[]' >"$B/config.json"
+        bundle_state "$1" "$B" |
                 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
                 bundle_in_cgroup "$cg/$1" unshare -m -C --propagation private sh -c 'mount --bind "$1" "$1" && exec "$2" -f -qq -o "$3" \
                         -e trace=openat2,fsopen,fsconfig,fsmount,move_mount,open_tree,mount_setattr,mount \
