@@ -1,11 +1,17 @@
 #!/bin/bash
-# Generates doc/errors.md from the golden error cases in tests/data/<case>/:
+# Generates doc/errors.md from the golden error cases in tests/data/<case>/ (a case
+# without plan.conf has plans/systemd.conf, as in tests/golden.sh):
 # expected-error (the exact stderr), exit (the status when not 2), args, and for
 # plan errors the plan line the message points at. Run after adding or changing a
 # case:   doc/gen-errors.sh >doc/errors.md
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 data=$top/tests/data
+
+# A case's plan: its own plan.conf, else the default tests/golden.sh gives it.
+case_plan() {          # case_plan CASE_DIR
+        if [ -e "$1/plan.conf" ]; then echo "$1/plan.conf"; else echo "$top/plans/systemd.conf"; fi
+}
 
 # What each case shows, in a few words; a case not listed here is still listed.
 describe() {
@@ -79,14 +85,15 @@ md_escape() { sed -e 's/|/\\|/g'; }
 
 # The plan lines an error points at ("plan.conf:N: ..."), as `N: text`.
 plan_lines() {         # plan_lines CASE_DIR
-        local dir=$1 n
+        local dir=$1 n plan
+        plan=$(case_plan "$dir")
         grep -o '^oci-mountplan: [^:]*\.conf:[0-9]*:' "$dir/expected-error" | sed 's/.*:\([0-9]*\):$/\1/' |
                 sort -nu | while read -r n; do
                 if grep -q "^oci-mountplan: [^:]*:$n: missing " "$dir/expected-error"; then
                         printf '(the whole file)<br>'
-                elif [ -s "$dir/plan.conf" ] && [ "$n" -le "$(wc -l <"$dir/plan.conf")" ]; then
+                elif [ -s "$plan" ] && [ "$n" -le "$(wc -l <"$plan")" ]; then
                         # shellcheck disable=SC2016 # backticks are Markdown
-                        printf '`%s: %s`<br>' "$n" "$(sed -n "${n}p" "$dir/plan.conf" | sed 's/^ *//' | md_escape)"
+                        printf '`%s: %s`<br>' "$n" "$(sed -n "${n}p" "$plan" | sed 's/^ *//' | md_escape)"
                 else
                         printf '(empty file)<br>'
                 fi

@@ -43,6 +43,15 @@ bundle_state() {
         printf '{"ociVersion":"1.0.2","id":"%s","status":"creating","pid":1,"bundle":"%s"}' "$1" "$2"
 }
 
+# bundle_rootfs ROOTFS: the minimal rootfs the tests that perform the systemd plan share:
+# the directories it mounts on or makes things in, an empty /etc/machine-id, and
+# bundle_fake_systemd's /sbin/init.
+bundle_rootfs() {
+        mkdir -p "$1"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
+        : >"$1/etc/machine-id"
+        bundle_fake_systemd "$1"
+}
+
 # bundle_fake_systemd ROOTFS: /sbin/init -> /usr/lib/systemd/systemd, an ELF executable (a
 # copy of true(1)), so that the systemd plan's exec condition holds without a real systemd.
 bundle_fake_systemd() {

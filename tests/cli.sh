@@ -4,9 +4,9 @@
 set -u
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
+. "$(dirname "$0")/tap.sh"
 . "$(dirname "$0")/bundle.sh"
 plan=$src/plans/systemd.conf
-n=0 failed=0
 work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
@@ -16,22 +16,13 @@ check() {       # check NAME WANT_RC GREP_PATTERN -- COMMAND...
         shift 4
         "$@" >"$work/out" 2>&1 </dev/null
         rc=$?
-        n=$((n + 1))
         if [ "$rc" != "$want" ]; then
-                echo "not ok $n - $name: exit $rc, want $want"
+                ok_file "$name: exit $rc, want $want" 1 "$work/out"
         elif [ -n "$pat" ] && ! grep -qE -- "$pat" "$work/out"; then
-                echo "not ok $n - $name: output lacks /$pat/"
+                ok_file "$name: output lacks /$pat/" 1 "$work/out"
         else
-                echo "ok $n - $name"
-                return
+                ok "$name" 0
         fi
-        sed 's/^/#   /' "$work/out" | head -20
-        failed=$((failed + 1))
-}
-
-skip() {
-        n=$((n + 1))
-        echo "ok $n - $1 # SKIP $2"
 }
 
 make_bundle() {         # make_bundle DIR ARGS_JSON
@@ -50,9 +41,8 @@ check "no plans found: dry-run is bad usage" 2 "no plans found" -- "$hook" --pla
 check "unknown log level" 2 "unknown log level" -- "$hook" --plan "$plan" --log-level loud
 check "unknown option is bad usage" 2 '^oci-mountplan: unknown option "--frobnicate"; see --help$' -- \
         "$hook" --plan "$plan" --frobnicate
-n=$((n + 1))
-if [ "$(wc -l <"$work/out")" = 1 ]; then echo "ok $n - unknown option: one line, no usage"
-else echo "not ok $n - unknown option: $(wc -l <"$work/out") lines, want 1"; failed=$((failed + 1)); fi
+[ "$(wc -l <"$work/out")" = 1 ]
+ok_file "unknown option: one line, no usage" $? "$work/out"
 check "unknown stage" 2 "unknown stage \"poststart\"" -- "$hook" --plan "$plan" --stage poststart
 check "bad --format" 2 "--format must be text or json" -- "$hook" --plan "$plan" --dry-run --format yaml
 check "--bundle needs --dry-run" 2 "go with --dry-run" -- "$hook" --plan "$plan" --bundle /
@@ -130,14 +120,8 @@ printf 'version = 1;\nactions = ( { type = "mkdir"; target = "/made-by-relative-
 cp "$work/rel/p.conf" "$work/rel/plans.d/p.conf"
 printf '{"ociVersion":"1.0.2","id":"rel","status":"creating","pid":1,"bundle":"%s"}' "$work/rel" >"$work/rel.json"
 one_line_nothing_done() {       # after check: exactly one line out, the plan's directory not made
-        n=$((n + 1))
-        if [ "$(wc -l <"$work/out")" = 1 ] && [ ! -e "$work/rel/rootfs/made-by-relative-plan" ]; then
-                echo "ok $n - $1: one line, nothing done"
-        else
-                echo "not ok $n - $1: one line, nothing done"
-                sed 's/^/#   /' "$work/out" | head -5
-                failed=$((failed + 1))
-        fi
+        [ "$(wc -l <"$work/out")" = 1 ] && [ ! -e "$work/rel/rootfs/made-by-relative-plan" ]
+        ok_file "$1: one line, nothing done" $? "$work/out" 5
 }
 for form in "--plan p.conf" "-p p.conf" "--plan=p.conf" "--plan-dir plans.d" "-d plans.d" "--plan-dir=plans.d" \
             "--plan $work/rel/p.conf --plan-dir plans.d"; do
@@ -168,17 +152,11 @@ check "--validate takes relative paths" 0 "2 plan\(s\) valid" -- \
 # own. The marker FORGED follows every newline fed in.
 clean() {       # clean NAME LINES|any: $work/out has LINES lines, no raw controls, no forged line
         local bad=""
-        n=$((n + 1))
         LC_ALL=C grep -qaP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$work/out" && bad="raw control bytes"
         grep -qa '^FORGED' "$work/out" && bad="$bad, a forged line"
         [ "$2" = any ] || [ "$(wc -l <"$work/out")" = "$2" ] || bad="$bad, $(wc -l <"$work/out") lines, want $2"
-        if [ -z "$bad" ]; then
-                echo "ok $n - $1: escaped"
-                return
-        fi
-        echo "not ok $n - $1: $bad"
-        od -c "$work/out" | head -20 | sed 's/^/#   /'
-        failed=$((failed + 1))
+        [ -z "$bad" ] && { ok "$1: escaped" 0; return; }
+        ok "$1: $bad" 1 "$(od -c "$work/out" | head -20)"
 }
 evilplan=$'evil\n\e[1mFORGED-PLAN\x9b.conf'
 mkdir -p "$work/evil"
@@ -227,5 +205,4 @@ nul_case "an env value" '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"process
 nul_case "a mount destination" '{"ociVersion":"1.0.2","root":{"path":"rootfs"},"mounts":[{"destination":"/run\u0000/x"}]}'
 nul_case "the container id" '{"ociVersion":"1.0.2","root":{"path":"rootfs"}}' 'a\u0000b'
 
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

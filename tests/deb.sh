@@ -25,12 +25,10 @@ bail() {        # bail MESSAGE: a step later steps need failed
 installed() { dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null | grep -q '^install ok installed'; }
 
 if [ "$(id -u)" != 0 ]; then
-        echo "1..0 # SKIP needs root (installs the package)"
-        exit 0
+        skip_all "needs root (installs the package)"
 fi
 if dpkg-query -W -f='${Status}\n' oci-mountplan 2>/dev/null | grep -qv '^unknown ok not-installed'; then
-        echo "1..0 # SKIP oci-mountplan is already installed here; this test would purge it"
-        exit 0
+        skip_all "oci-mountplan is already installed here; this test would purge it"
 fi
 
 cleanup() {

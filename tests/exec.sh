@@ -10,8 +10,7 @@ hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-        echo "1..0 # SKIP needs root and mount namespaces"
-        exit 0
+        skip_all "needs root and mount namespaces"
 fi
 work=$(mktemp -d /var/tmp/omp-exec.XXXXXX)
 cg2=$(bundle_cg2)
@@ -30,9 +29,7 @@ new_case() {
         B=$work/$1
         R=$B/rootfs
         CG=$cgbase/$1 CGNS=-C
-        mkdir -p "$R"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
-        : >"$R/etc/machine-id"
-        bundle_fake_systemd "$R"
+        bundle_rootfs "$R"
         STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }
@@ -415,6 +412,51 @@ t_keep_unnamed_mount() {
         result "a mount beneath /run that config.json does not name is carried over too" $?
 }
 
+# The bind action for real: read-only with flags, of a host directory and a host file
+# (targets made by create), and of a path in the rootfs reached through an absolute
+# symlink there (resolved beneath the rootfs, not on the host). Checked in the mount
+# table (ro,nosuid,nodev) and by content; writes through the binds fail.
+t_bind() {
+        local todo=""
+        # Under tests/enosys (mount(2) only), a bind with flags fails: mount.c reopens the
+        # target's /proc/self/fd/N for the remount, and that magic link lands on the
+        # directory below the new bind, not on its root: EINVAL.
+        [ -z "${OMP_ENOSYS:-}" ] || todo=" # TODO mount(2) fallback: the remount for a bind's flags is given the covered directory (EINVAL)"
+        new_case bind
+        mkdir -p "$work/bind-dir/sub" "$R/srv/seed-real" "$R/opt" && echo dir >"$work/bind-dir/sub/f" &&
+                echo file >"$work/bind-file" && echo seed >"$R/srv/seed-real/s" && ln -s /srv/seed-real "$R/opt/seed"
+        cat >"$B/plan.conf" <<PLAN
+version = 1;
+actions = (
+  { type = "bind"; source = "$work/bind-dir"; target = "/mnt/hostdir"; readonly = true; options = "nosuid,nodev"; },
+  { type = "bind"; source = "$work/bind-file"; target = "/etc/hostfile"; readonly = true; options = "nosuid,nodev"; },
+  { type = "bind"; source = "/opt/seed"; source_in = "rootfs"; target = "/srv/seed"; readonly = true;
+    recursive = false; options = "nosuid,nodev,noexec"; }
+);
+PLAN
+        PLAN=$B/plan.conf in_ns 'hook || exit 1
+               mounts >"'"$work/bind.mounts"'"
+               flags() { awk -v m="$R$1" "\$1 == m { print \$3 }" "'"$work/bind.mounts"'" | tr , "\n" | sort | tr "\n" ,; }
+               for m in /mnt/hostdir /etc/hostfile /srv/seed; do
+                       case $(flags $m) in *nodev,*nosuid,*ro,*) ;; *) echo "$m: $(flags $m)"; exit 2 ;; esac
+               done
+               case $(flags /srv/seed) in *noexec,*) ;; *) exit 3 ;; esac
+               [ "$(cat "$R/mnt/hostdir/sub/f")" = dir ] || exit 4
+               [ "$(cat "$R/etc/hostfile")" = file ] || exit 5
+               [ "$(cat "$R/srv/seed/s")" = seed ] || exit 6
+               touch "$R/mnt/hostdir/new" 2>/dev/null && exit 7
+               echo x 2>/dev/null >"$R/etc/hostfile" && exit 8
+               touch "$R/srv/seed/new" 2>/dev/null && exit 9
+               exit 0'
+        result "bind: host directory and file read-only with nosuid,nodev, a rootfs path through its symlink$todo" $? \
+                "$(cat "$work/bind.mounts" 2>/dev/null)"
+        [ -d "$R/mnt/hostdir" ] && [ -f "$R/etc/hostfile" ] && [ ! -s "$R/etc/hostfile" ] && [ -d "$R/srv/seed" ] &&
+                [ -z "$(ls -A "$R/srv/seed")" ] && [ "$(cat "$work/bind-file")" = file ]
+        result "bind: the mount points were made in the rootfs (empty), the sources are unchanged$todo" $?
+        ! grep -q " $R" /proc/self/mountinfo
+        result "bind: nothing leaks into the host's mount table" $?
+}
+
 t_systemd_plan
 t_machine_id_missing
 t_idempotent
@@ -440,4 +482,5 @@ t_machine_id_special "hard link" 'echo x >other && ln other machine-id'
 t_etc_symlink
 t_tmp_symlink_to_host_etc
 t_rollback_middle
+t_bind
 tap_done

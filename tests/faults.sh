@@ -25,11 +25,10 @@ kill_wrapper_runs=${OMP_FAULTS_WRAPPER_KILLS:-100}
 config_mb=${OMP_FAULTS_CONFIG_MB:-2}
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-        echo "1..0 # SKIP needs root and mount namespaces"
-        exit 0
+        skip_all "needs root and mount namespaces"
 fi
 for tool in jq sha256sum; do
-        command -v $tool >/dev/null || { echo "1..0 # SKIP needs $tool"; exit 0; }
+        command -v $tool >/dev/null || skip_all "needs $tool"
 done
 work=$(mktemp -d /var/tmp/omp-faults.XXXXXX)
 cg2=$(bundle_cg2)
@@ -52,10 +51,8 @@ new_case() {
         STATE=$(bundle_state "$1" "$B")
         write_config '[]'
 }
-mkdir -p "$work/template"/{etc,run,tmp,var/log,sys/fs/cgroup,sbin}
-: >"$work/template/etc/machine-id"
+bundle_rootfs "$work/template"
 echo "root:x:0:0::/root:/bin/sh" >"$work/template/etc/passwd" && chmod 640 "$work/template/etc/passwd"
-bundle_fake_systemd "$work/template"     # /sbin/init -> an ELF at /usr/lib/systemd/systemd
 ln -s ../sbin/init "$work/template/etc/init-link"
 mkfifo "$work/template/run/initctl"
 
@@ -207,8 +204,7 @@ t_faults() {
                 [ "$(outcomes_logged)" = "$(printf 'done%.0s,' $(seq "$N_ACTIONS") | sed 's/,$//')" ]
                 result "control: the hook's syslog line says every operation was done" $? "$(cat "$work/syslog")"
         else
-                n=$((n + 1))
-                echo "ok $n - the syslog outcome of every fault # SKIP python3 is missing (contrib/install-deps.sh installs it)"
+                skip "the syslog outcome of every fault" "python3 is missing (contrib/install-deps.sh installs it)"
         fi
 
         # 1. tmpfs /run

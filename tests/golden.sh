@@ -2,6 +2,9 @@
 # Replays the golden dry-run cases in tests/data/<case>/ (TAP).
 #
 # A case folder holds plan.conf (and any other *.conf), config.json, state.json and
+#   (each of these three, when the case lacks it, is the default: plans/systemd.conf,
+#   tests/data/default/config.json and tests/data/default/state.json; a file "no-config"
+#   keeps the bundle without a config.json)
 #   expected        the dry-run's stdout (exit 0), or
 #   expected-error  its stderr (exit 2 unless the file "exit" says otherwise);
 #   args            optional: the hook's arguments instead of "--dry-run --plan plan.conf";
@@ -17,11 +20,12 @@
 # The case is copied to a temporary bundle; "@BUNDLE@" stands for its path on both sides
 # (in state.json, config.json and args).
 set -u
+. "$(dirname "$0")/tap.sh"
 hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
-data=${OMP_SRCDIR:-$(dirname "$0")/..}/tests/data
-fixtures=${OMP_SRCDIR:-$(dirname "$0")/..}/tests/data-rootfs
+top=${OMP_SRCDIR:-$(dirname "$0")/..}
+data=$top/tests/data
+fixtures=$top/tests/data-rootfs
 update=${OMP_UPDATE_GOLDEN:-}
-n=0 failed=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -58,11 +62,13 @@ run_case() {
         name=$(basename "$src")
         bundle=$work/$name
         cp -r "$src" "$bundle"
+        [ -e "$bundle/plan.conf" ] || [ -e "$bundle/plans.d" ] || cp "$top/plans/systemd.conf" "$bundle/plan.conf"
+        [ -e "$bundle/config.json" ] || [ -e "$src/no-config" ] || cp "$data/default/config.json" "$bundle/"
+        [ -e "$bundle/state.json" ] || cp "$data/default/state.json" "$bundle/"
         [ -f "$bundle/state.json" ] && sed -i "s|@BUNDLE@|$bundle|g" "$bundle/state.json"
         [ -f "$bundle/config.json" ] && sed -i "s|@BUNDLE@|$bundle|g" "$bundle/config.json"
         if [ -f "$src/rootfs.txt" ] && ! build_rootfs "$src/rootfs.txt" "$bundle" "$bundle/rootfs" >/dev/null; then
-                n=$((n + 1)); failed=$((failed + 1))
-                echo "not ok $n - $name: cannot build its rootfs.txt"
+                ok "$name: cannot build its rootfs.txt" 1
                 return
         fi
         [ -f "$bundle/args" ] && sed -i "s|@BUNDLE@|$bundle|g" "$bundle/args"
@@ -74,23 +80,18 @@ run_case() {
         rc=$?
         if [ $kind = expected ]; then got=$work/$name.out; else got=$work/$name.err; fi
         sed -i "s|$bundle|@BUNDLE@|g" "$got"
-        n=$((n + 1))
         if [ -n "$update" ]; then cp "$got" "$src/$kind"; fi
         if [ "$rc" != "$want_rc" ]; then
-                echo "not ok $n - $name: exit $rc, want $want_rc"
-                sed 's/^/#   /' "$work/$name.err"
-                failed=$((failed + 1))
+                ok_file "$name: exit $rc, want $want_rc" 1 "$work/$name.err" 1000
         elif ! diff -u "$src/$kind" "$got" >"$work/diff"; then
-                echo "not ok $n - $name: $kind differs"
-                sed 's/^/#   /' "$work/diff"
-                failed=$((failed + 1))
+                ok_file "$name: $kind differs" 1 "$work/diff" 1000
         else
-                echo "ok $n - $name"
+                ok "$name" 0
         fi
 }
 
 for c in "$data"/*/; do
+        [ "$c" = "$data/default/" ] && continue         # the defaults, not a case
         run_case "${c%/}"
 done
-echo "1..$n"
-[ $failed -eq 0 ]
+tap_done

@@ -11,8 +11,7 @@ builddir=${OMP_BUILDDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 srcdir=${OMP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
-        echo "1..0 # SKIP needs root and mount namespaces"
-        exit 0
+        skip_all "needs root and mount namespaces"
 fi
 work=$(mktemp -d /var/tmp/omp-install.XXXXXX)
 cg=/omp-install-$$ cg2=$(bundle_cg2)
@@ -48,8 +47,7 @@ in_installed() {
                 '"$1"
 }
 
-mkdir -p "$work/b/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
-bundle_fake_systemd "$work/b/rootfs"
+bundle_rootfs "$work/b/rootfs"
 bundle_config '[]' '["container=docker"]' "$cg" >"$work/b/config.json"
 out=$(in_installed "\"$bindir/oci-mountplan\" --validate" 2>&1)
 ok "installed hook finds its plans: $out" $([ "$out" = "1 plan(s) valid" ]; echo $?)

@@ -11,8 +11,7 @@ hook=${OMP_HOOK:-$(dirname "$0")/../oci-mountplan}
 src=$(cd "${OMP_SRCDIR:-$(dirname "$0")/..}" && pwd)     # absolute: a hook run takes no other
 
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null || ! command -v socat >/dev/null; then
-        echo "1..0 # SKIP needs root, mount namespaces and socat"
-        exit 0
+        skip_all "needs root, mount namespaces and socat"
 fi
 work=$(mktemp -d /var/tmp/omp-log.XXXXXX)
 # The hook's parent stands for the container's init: in a test cgroup, with a cgroup
@@ -22,9 +21,7 @@ trap 'bundle_cgroup_rm "$cg2$cg"; rm -rf "$work"' EXIT
 
 
 B=$work/bundle
-mkdir -p "$B/rootfs"/{etc,run,tmp,var/log,sys/fs/cgroup}
-: >"$B/rootfs/etc/machine-id"
-bundle_fake_systemd "$B/rootfs"
+bundle_rootfs "$B/rootfs"
 bundle_config '[]' '["container=docker"]' "$cg" >"$B/config.json"
 STATE=$(bundle_state 4f9a2b1c0d8e7f6a5b4c "$B")
 
