@@ -315,7 +315,7 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
         struct stat st;
         bool is_root, ro;
         long fstype;
-        int r;
+        int r, pending;
 
         r = open_bind_source(x, op, &src);
         if (r < 0 || fstat(src, &st) < 0)
@@ -327,14 +327,18 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
                 return resolve_failed(e, r, op->target);
         if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && same_file(src, tfd))
                 return EXEC_ALREADY;
-        r = mount_bind_at(src, tfd, op->action->recursive, op->opts.flags);
-        if (r < 0)
-                return error_setsys(e, r, "cannot bind %s on %s", op->source, op->target);
+        pending = mount_bind_at(src, tfd, op->action->recursive, op->opts.flags);
+        if (pending < 0)
+                return error_setsys(e, pending, "cannot bind %s on %s", op->source, op->target);
         r = rootfs_open_at(&x->root, op->target, O_PATH | (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NOFOLLOW),
                            &u->mount_fd);
         if (r < 0 || !same_file(src, u->mount_fd))
                 return error_setsys(e, r < 0 ? r : -EXDEV, "bind on %s did not land where it was resolved",
                                     op->target);
+        /* mount(2) made it: its flags go on the new mount, found again just above. */
+        if (pending == MOUNT_FLAGS_PENDING &&
+            (r = mount_set_flags(u->mount_fd, op->opts.flags, op->action->recursive)) < 0)
+                return error_setsys(e, r, "cannot set the flags of the bind on %s", op->target);
         return 0;
 }
 

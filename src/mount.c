@@ -139,7 +139,6 @@ static int mount_bind_new_api(int srcfd, int targetfd, bool recursive, unsigned 
 int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags)
 {
         char src[64], target[64];
-        _cleanup_close_ int newfd = -1;
 
         if (use_new_api()) {
                 int r = mount_bind_new_api(srcfd, targetfd, recursive, flags);
@@ -151,13 +150,11 @@ int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags)
         proc_fd_path(target, targetfd);
         if (mount(src, target, NULL, MS_BIND | (recursive ? MS_REC : 0), NULL) < 0)
                 return -errno;
-        if (!flags)
-                return 0;
-        /* Flags on a bind need a remount, on the new mount: reach it through the target again. */
-        newfd = open(target, O_PATH | O_CLOEXEC);
-        if (newfd < 0)
-                return -errno;
-        return mount_set_flags(newfd, flags, false);
+        /*
+         * Flags on a bind need a remount of the new mount's root, which neither fd
+         * names: reopening /proc/self/fd/N finds the directory it covers (EINVAL).
+         */
+        return flags ? MOUNT_FLAGS_PENDING : 0;
 }
 
 static int write_new_file(int dirfd, const char *name, const char *content, size_t len, unsigned mode)

@@ -20,7 +20,13 @@
  */
 int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd, int *mntfd);
 
-/* Binds what srcfd names onto targetfd; MS_RDONLY etc. in flags apply to the new mount. */
+/*
+ * Binds what srcfd names onto targetfd; MS_RDONLY etc. in flags apply to the new
+ * mount. Returns MOUNT_FLAGS_PENDING when mount(2) made it and flags are set: the
+ * targetfd still names the directory below the new mount, so the caller, which
+ * finds the new mount again through its resolver, applies them (mount_set_flags).
+ */
+#define MOUNT_FLAGS_PENDING 1
 int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags);
 
 /* Changes the flags of the mount whose root fd is (MS_RDONLY cleared when not in flags). */
