@@ -22,6 +22,9 @@
 /* An operation found its result already in place: a success that changed nothing. */
 #define EXEC_ALREADY 1
 
+/* rewrite_file: the file cannot be opened for writing on a read-only rootfs; nothing was changed. */
+#define EXEC_READ_ONLY 2
+
 /* What one performed operation left behind, to be undone if a later one fails. */
 struct undo {
         int mount_fd;             /* root of a mount we made, or -1 */
@@ -110,22 +113,28 @@ static void undo_one(struct executor *x, struct undo *u, bool rollback)
 /*
  * The root of the mount just made on target. The new mount API hands it over; after
  * mount(2) it is looked up again, and checked to be that mount (as bubblewrap does).
+ * *fd is set only on success: what is found there otherwise is not what was made, and
+ * rollback must not detach it.
  */
 static int find_new_mount(struct executor *x, const char *target, long want_fstype, int *fd)
 {
+        _cleanup_close_ int found = -1;
         bool is_root, ro;
         long fstype;
         int r;
 
         if (*fd >= 0)
                 return 0;
-        r = rootfs_open_at(&x->root, target, O_PATH | O_DIRECTORY, fd);
+        r = rootfs_open_at(&x->root, target, O_PATH | O_DIRECTORY, &found);
         if (r < 0)
                 return r;
-        r = mount_inspect(*fd, &is_root, &fstype, &ro);
+        r = mount_inspect(found, &is_root, &fstype, &ro);
         if (r < 0)
                 return r;
-        return is_root && fstype == want_fstype ? 0 : -EXDEV;
+        if (!is_root || fstype != want_fstype)
+                return -EXDEV;
+        *fd = TAKE_FD(found);
+        return 0;
 }
 
 /* Mounts found beneath a tmpfs target, held open to be carried over into the new tmpfs. */
@@ -311,7 +320,7 @@ static bool same_file(int a, int b)
 
 static int exec_bind(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
-        _cleanup_close_ int src = -1, tfd = -1;
+        _cleanup_close_ int src = -1, tfd = -1, landed = -1;
         struct stat st;
         bool is_root, ro;
         long fstype;
@@ -331,10 +340,12 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
         if (pending < 0)
                 return error_setsys(e, pending, "cannot bind %s on %s", op->source, op->target);
         r = rootfs_open_at(&x->root, op->target, O_PATH | (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NOFOLLOW),
-                           &u->mount_fd);
-        if (r < 0 || !same_file(src, u->mount_fd))
+                           &landed);
+        /* Only what is proven to be the new bind becomes the undo handle (rollback detaches it). */
+        if (r < 0 || !same_file(src, landed))
                 return error_setsys(e, r < 0 ? r : -EXDEV, "bind on %s did not land where it was resolved",
                                     op->target);
+        u->mount_fd = TAKE_FD(landed);
         /* mount(2) made it: its flags go on the new mount, found again just above. */
         if (pending == MOUNT_FLAGS_PENDING &&
             (r = mount_set_flags(u->mount_fd, op->opts.flags, op->action->recursive)) < 0)
@@ -376,15 +387,29 @@ static int check_existing_file(int pfd, const char *target, struct stat *st, str
         return 0;
 }
 
+/*
+ * A handle on the directory of a file about to be created or rewritten, for rollback:
+ * taken before the file is touched, so that a failure here leaves nothing to undo.
+ */
+static int keep_dir(int dirfd, const char *target, int *out, struct error *e)
+{
+        *out = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (*out < 0)
+                return error_setsys(e, -errno, "cannot keep a handle to undo %s", target);
+        return 0;
+}
+
 static int create_file(int dirfd, const char *name, const struct op *op, struct undo *u, struct error *e)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                        op->action->mode);
+        _cleanup_close_ int fd = -1, keep = -1;
         int r;
 
+        if ((r = keep_dir(dirfd, op->target, &keep, e)) < 0)
+                return r;
+        fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op->action->mode);
         if (fd < 0)
                 return error_setsys(e, -errno, "cannot create %s", op->target);
-        u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        u->file_dirfd = TAKE_FD(keep);
         u->file_name = xstrdup(name);
         u->file_created = true;
         if ((r = write_all(fd, op->content, op->content_len)) < 0 || fchmod(fd, op->action->mode) < 0)
@@ -392,11 +417,14 @@ static int create_file(int dirfd, const char *name, const struct op *op, struct 
         return 0;
 }
 
-/* Rewrites the very inode checked (reopened through its O_PATH fd), keeping a backup for rollback. */
+/*
+ * Rewrites the very inode checked (reopened through its O_PATH fd), keeping a backup for
+ * rollback. Returns 0, a negative errno with e set, or EXEC_READ_ONLY (e untouched).
+ */
 static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat *st, const struct op *op,
                         struct undo *u, struct error *e)
 {
-        _cleanup_close_ int fd = -1;
+        _cleanup_close_ int fd = -1, keep = -1;
         char proc[64];
         ssize_t n;
         int r = 0;
@@ -404,16 +432,20 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
         if (st->st_size > FILE_BACKUP_MAX)
                 return error_set(e, -EFBIG, "%s is larger than %d bytes, refusing to replace it", op->target,
                                  FILE_BACKUP_MAX);
+        if ((r = keep_dir(dirfd, op->target, &keep, e)) < 0)
+                return r;
         snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         /* An empty file (replace = "empty", the machine id) has nothing to back up: truncate on open. */
         fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC | (st->st_size == 0 ? O_TRUNC : 0));
+        if (fd < 0 && errno == EROFS)
+                return EXEC_READ_ONLY;
         if (fd < 0)
-                return -errno;  /* the caller handles EROFS */
+                return error_setsys(e, -errno, "cannot open %s", op->target);
         u->old_content = xmalloc((size_t)st->st_size + 1);
         n = st->st_size == 0 ? 0 : pread(fd, u->old_content, (size_t)st->st_size, 0);
         u->old_len = n > 0 ? (size_t)n : 0;
         u->old_mode = st->st_mode & 07777;
-        u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        u->file_dirfd = TAKE_FD(keep);
         u->file_name = xstrdup(name);
         if ((st->st_size > 0 && ftruncate(fd, 0) < 0) || (r = write_all(fd, op->content, op->content_len)) < 0 ||
             fchmod(fd, op->action->mode) < 0)
@@ -453,12 +485,16 @@ static int exec_file_bind(struct executor *x, int dirfd, const char *name, const
         int r;
 
         if (pfd < 0 && errno == ENOENT) {
-                int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+                _cleanup_close_ int keep = -1;
+                int fd;
 
+                if ((r = keep_dir(dirfd, op->target, &keep, e)) < 0)
+                        return r;
+                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
                 if (fd < 0)
                         return error_setsys(e, -errno, "cannot create the mount point %s", op->target);
                 close(fd);
-                u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+                u->file_dirfd = TAKE_FD(keep);
                 u->file_name = xstrdup(name);
                 u->file_created = created = true;
                 pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -507,10 +543,8 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
         if (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0))
                 return EXEC_ALREADY;
         r = rewrite_file(dirfd, name, pfd, &st, op, u, e);
-        if (r == -EROFS)
+        if (r == EXEC_READ_ONLY)
                 return bind_file_over(x, pfd, op, u, e);
-        if (r < 0 && !e->code)
-                return error_setsys(e, r, "cannot open %s", op->target);
         return r;
 }
 
@@ -525,12 +559,18 @@ static int cgroup_remount_writable(int tfd, const struct op *op, struct undo *u,
         long fstype;
         int r;
 
+        _cleanup_close_ int keep = -1;
+
         if (mount_inspect(tfd, &is_root, &fstype, &ro) < 0 || !is_root || fstype != CGROUP2_SUPER_MAGIC)
                 return error_setsys(e, -EBUSY, "cannot mount cgroup2 on %s", op->target);
+        /* The handle to put the flags back is taken before they change. */
+        keep = fcntl(tfd, F_DUPFD_CLOEXEC, 3);
+        if (keep < 0)
+                return error_setsys(e, -errno, "cannot keep a handle to undo %s", op->target);
         r = mount_set_flags(tfd, MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
         if (r < 0)
                 return error_setsys(e, r, "cannot make cgroup2 on %s writable", op->target);
-        u->remount_fd = fcntl(tfd, F_DUPFD_CLOEXEC, 3);
+        u->remount_fd = TAKE_FD(keep);
         u->old_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0);
         return 0;
 }
