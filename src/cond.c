@@ -94,8 +94,8 @@ static char *shell_first_command(const char *line)
                         continue;
                 }
                 if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0])
-                        return n > 2 ? strndup(p + 1, n - 2) : NULL;
-                return n > 0 ? strndup(p, n) : NULL;
+                        return n > 2 ? xstrndup(p + 1, n - 2) : NULL;
+                return n > 0 ? xstrndup(p, n) : NULL;
         }
 }
 
@@ -133,8 +133,8 @@ static bool command_matches(const char *pattern, const char *cmd)
 static bool kv_matches(const char *pattern, const struct kvlist *l, const char **seen)
 {
         const char *eq = strchr(pattern, '=');
-        _cleanup_free_ char *name = eq ? strndup(pattern, (size_t)(eq - pattern)) : strdup(pattern);
-        const char *v = name ? kvlist_get(l, name) : NULL;
+        _cleanup_free_ char *name = eq ? xstrndup(pattern, (size_t)(eq - pattern)) : xstrdup(pattern);
+        const char *v = kvlist_get(l, name);
 
         *seen = v;
         if (!v)

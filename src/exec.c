@@ -66,9 +66,7 @@ static struct undo *undo_new(struct executor *x)
 {
         struct undo *u;
 
-        x->undo = realloc(x->undo, (x->n_undo + 1) * sizeof(*x->undo));
-        if (!x->undo)
-                abort();
+        x->undo = xrealloc(x->undo, (x->n_undo + 1) * sizeof(*x->undo));
         u = &x->undo[x->n_undo++];
         memset(u, 0, sizeof(*u));
         u->mount_fd = -1;

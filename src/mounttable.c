@@ -47,11 +47,7 @@ static bool parse_line(char *line, uint64_t *id, char **mountpoint)
 
 static void submounts_push(struct submounts *s, uint64_t id, const char *rel)
 {
-        struct submount *v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
-
-        if (!v)
-                abort();
-        s->v = v;
+        s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
         s->v[s->n++] = (struct submount){ .id = id, .rel = xstrdup(rel) };
 }
 

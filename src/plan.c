@@ -443,9 +443,7 @@ static bool parse_actions(struct loader *L, config_setting_t *s, struct plan *p)
                 return false;
         }
         n = config_setting_length(s);
-        p->actions = calloc((size_t)n + 1, sizeof(*p->actions));
-        if (!p->actions)
-                abort();
+        p->actions = xcalloc((size_t)n + 1, sizeof(*p->actions));
         for (int i = 0; i < n; i++) {
                 ok &= parse_action(L, config_setting_get_elem(s, (unsigned)i), &p->actions[i]);
                 p->n_actions++;

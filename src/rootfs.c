@@ -193,9 +193,7 @@ static int mkdir_missing(const struct rootfs *r, const char *path, unsigned mode
 
         if (!slash || !slash[1] || depth > MAX_DEPTH)
                 return slash && slash[1] ? -ELOOP : -ENOENT;
-        parent = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
-        if (!parent)
-                return -ENOMEM;
+        parent = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
         ret = rootfs_open_at(r, parent, O_PATH | O_DIRECTORY, &pfd);
         if (ret == -ENOENT)
                 ret = mkdir_missing(r, parent, 0755, created, &pfd, depth + 1);
@@ -236,9 +234,7 @@ int rootfs_open_parent(const struct rootfs *r, const char *path, bool create, st
         if (!slash || !slash[1])
                 return -EINVAL;
         *name = slash + 1;
-        parent = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
-        if (!parent)
-                return -ENOMEM;
+        parent = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
         if (create)
                 return rootfs_mkdir_p(r, parent, 0755, created, dirfd);
         return rootfs_open_at(r, parent, O_PATH | O_DIRECTORY, dirfd);

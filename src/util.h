@@ -26,8 +26,9 @@ struct strv {
         size_t n;
 };
 
-int strv_push(struct strv *s, char *owned);        /* takes ownership, even on failure */
-int strv_push_copy(struct strv *s, const char *str);
+/* Out of memory, these abort (as xmalloc). */
+void strv_push(struct strv *s, char *owned);       /* takes ownership */
+void strv_push_copy(struct strv *s, const char *str);
 void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
 char *strv_join(const struct strv *s, const char *sep);
@@ -94,9 +95,15 @@ int parse_mode(const char *s, unsigned *mode);
 size_t str_escape(char *out, size_t size, const char *s);
 char *str_escape_dup(const char *s);
 
-/* Exits on allocation failure: there is nothing sensible a hook can do without memory. */
+/*
+ * The one out-of-memory policy: these abort (nothing sensible a hook can do without
+ * memory), and so does everything that allocates (strv_push, strbuf_add, kvlist_set).
+ */
 void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* An ordered list of key/value pairs (annotations, environment). */
