@@ -364,7 +364,7 @@ static void log_run(const struct resolution *r, const enum exec_outcome *outcome
                 return;
         f = open_memstream(&text, &size);
         if (!f)
-                return;
+                abort();        /* out of memory: as xmalloc */
         fprintf(f, "%.*s: stage %s:", shortid, r->id, r->stage);
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];

@@ -557,7 +557,7 @@ static char *plan_default_name(const char *path)
 
         b = b ? b + 1 : path;
         dot = strrchr(b, '.');
-        return dot && dot != b ? strndup(b, (size_t)(dot - b)) : xstrdup(b);
+        return dot && dot != b ? xstrndup(b, (size_t)(dot - b)) : xstrdup(b);
 }
 
 int plan_load_string(const char *text, size_t len, const char *path, struct plan *p, struct diag *d)
