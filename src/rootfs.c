@@ -37,18 +37,16 @@ static bool same_inode(int a, int b)
         return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* Is fd the root or below it? Walks ".." up to the root or the filesystem's top. */
-static int verify_beneath(int rootfd, int fd)
+/*
+ * Is the directory dirfd the root or below it? Walks ".." (which climbs out of a
+ * mount through its mount point) up to the root, or to "/" without meeting it.
+ */
+static int verify_beneath(int rootfd, int dirfd)
 {
-        _cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        struct stat st;
+        _cleanup_close_ int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 
         if (cur < 0)
                 return -errno;
-        if (fstat(cur, &st) == 0 && !S_ISDIR(st.st_mode)) {
-                /* Only directories have a "..": check the one the walk came through instead. */
-                return 0;
-        }
         for (int i = 0; i < MAX_DEPTH; i++) {
                 int up;
 
@@ -69,12 +67,16 @@ static int verify_beneath(int rootfd, int fd)
 
 /*
  * The fallback: walk component by component with O_NOFOLLOW, expanding symlinks
- * by hand relative to the root, and verify each directory stays beneath it.
+ * by hand relative to the root, then verify that the result stays beneath it (a
+ * directory moved out of the root mid-walk would otherwise lead out). Only
+ * directories have a "..": for anything else the directory the walk found it in
+ * is verified.
  */
 static int walk_in_root(int rootfd, const char *path, int flags, int *out)
 {
         char buf[PATH_MAX * 2];
-        _cleanup_close_ int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        _cleanup_close_ int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3), dir = -1;
+        struct stat cst;
         char *rest = buf;
         int links = 0, r;
 
@@ -134,10 +136,14 @@ static int walk_in_root(int rootfd, const char *path, int flags, int *out)
                 }
                 if (!last && !S_ISDIR(st.st_mode))
                         return -ENOTDIR;
-                close(cur);
+                if (dir >= 0)
+                        close(dir);
+                dir = TAKE_FD(cur);     /* the directory cur is found in */
                 cur = TAKE_FD(next);
         }
-        r = verify_beneath(rootfd, cur);
+        if (fstat(cur, &cst) < 0)
+                return -errno;
+        r = verify_beneath(rootfd, S_ISDIR(cst.st_mode) || dir < 0 ? cur : dir);
         if (r < 0)
                 return r;
         if (flags & O_PATH && !(flags & O_DIRECTORY)) {
