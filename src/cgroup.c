@@ -588,7 +588,7 @@ static int open_container_cgroup(const struct cgroup_facts *f, int viewfd, const
                 return error_setsys(e, -errno, "cannot find the container's cgroup %s", cpath);
         if (fstat(*cfd, &st) < 0)
                 return error_setsys(e, -errno, "cgroup %s", cpath);
-        if (f->ino_known && (st.st_ino != f->ino))
+        if (f->ino_known && (st.st_dev != f->dev || st.st_ino != f->ino))
                 return error_set(e, -EXDEV, "the cgroup2 mount shows another cgroup at %s than the container's; "
                                  "refusing", cpath);
         return 0;

@@ -18,11 +18,6 @@ static const char *const stage_names[] = {
         "createRuntime", "createContainer", "prestart", "poststop",
 };
 
-const char *cond_kind_name(enum cond_kind kind)
-{
-        return cond_names[kind];
-}
-
 bool cond_kind_from_key(const char *key, enum cond_kind *kind, bool *negated)
 {
         for (int k = 0; k < _COND_KIND_MAX; k++) {

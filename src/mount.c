@@ -20,12 +20,11 @@
 #define MS_NOSYMFOLLOW 256
 #endif
 
-bool mount_force_legacy;
 static bool new_api_missing;
 
 static bool use_new_api(void)
 {
-        return !mount_force_legacy && !new_api_missing;
+        return !new_api_missing;
 }
 
 /* An ENOSYS from the new API switches to mount(2) for the rest of the run. */

@@ -249,7 +249,6 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
                         problem(L, line_of(s), "mode \"%s\" must be octal, at most 7777", v);
                         return false;
                 }
-                a->has_mode = true;
                 return true;
         case FIELD_TMPFS_OPTIONS:
         case FIELD_BIND_OPTIONS:
@@ -487,7 +486,6 @@ static bool parse_top(struct loader *L, config_setting_t *root, struct plan *p)
                         }
                         ok &= v != NULL;
                 } else if (strcmp(key, "when") == 0) {
-                        p->when_line = line_of(k);
                         ok &= parse_when(L, k, &p->when);
                 } else if (strcmp(key, "actions") == 0) {
                         have_actions = true;
