@@ -16,10 +16,6 @@
 
 #define TMPFS_MAGIC_NUMBER 0x01021994
 
-#ifndef MS_NOSYMFOLLOW
-#define MS_NOSYMFOLLOW 256
-#endif
-
 static bool new_api_missing;
 
 static bool use_new_api(void)
@@ -39,22 +35,6 @@ static bool fell_back(int err)
 static void proc_fd_path(char buf[64], int fd)
 {
         snprintf(buf, 64, "/proc/self/fd/%d", fd);
-}
-
-static unsigned long long attr_from_flags(unsigned long flags)
-{
-        unsigned long long a = 0;
-
-        if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
-        if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
-        if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
-        if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
-        if (flags & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
-        if (flags & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
-        if (flags & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
-        else if (flags & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
-        else a |= MOUNT_ATTR_RELATIME;
-        return a;
 }
 
 static int fsconfig_data(int fsfd, const char *data)
@@ -92,7 +72,7 @@ static int mount_fs_new_api(const char *fstype, const char *data, unsigned long 
                 return r;
         if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return -errno;
-        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int)attr_from_flags(flags));
+        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int)mountopt_mount_attr(flags));
         if (mfd < 0)
                 return -errno;
         if (move_mount(mfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -122,7 +102,7 @@ int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int t
 
 static int mount_bind_new_api(int srcfd, int targetfd, bool recursive, unsigned long flags)
 {
-        struct mount_attr attr = { .attr_set = attr_from_flags(flags) };
+        struct mount_attr attr = { .attr_set = mountopt_mount_attr(flags) };
         _cleanup_close_ int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
                                                         (recursive ? AT_RECURSIVE : 0));
 
@@ -262,7 +242,7 @@ int mount_set_flags(int fd, unsigned long flags, bool recursive)
 
         if (use_new_api()) {
                 struct mount_attr attr = {
-                        .attr_set = attr_from_flags(flags),
+                        .attr_set = mountopt_mount_attr(flags),
                         .attr_clr = (flags & MS_RDONLY) ? 0 : MOUNT_ATTR_RDONLY,
                 };
 
