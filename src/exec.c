@@ -309,13 +309,6 @@ static int open_bind_target(struct executor *x, const struct op *op, bool is_dir
         return rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, fd);
 }
 
-static bool same_file(int a, int b)
-{
-        struct stat sa, sb;
-
-        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 static int exec_bind(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
         _cleanup_close_ int src = -1, tfd = -1, landed = -1;
@@ -332,7 +325,7 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
         r = open_bind_target(x, op, S_ISDIR(st.st_mode), u, &tfd);
         if (r < 0)
                 return resolve_failed(e, r, op->target);
-        if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && same_file(src, tfd))
+        if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && fd_same_inode(src, tfd))
                 return EXEC_ALREADY;
         pending = mount_bind_at(src, tfd, op->action->recursive, op->opts.flags);
         if (pending < 0)
@@ -340,7 +333,7 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
         r = rootfs_open_at(&x->root, op->target, O_PATH | (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NOFOLLOW),
                            &landed);
         /* Only what is proven to be the new bind becomes the undo handle (rollback detaches it). */
-        if (r < 0 || !same_file(src, landed))
+        if (r < 0 || !fd_same_inode(src, landed))
                 return error_setsys(e, r < 0 ? r : -EXDEV, "bind on %s did not land where it was resolved",
                                     op->target);
         u->mount_fd = TAKE_FD(landed);
@@ -423,7 +416,7 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
                         struct undo *u, struct error *e)
 {
         _cleanup_close_ int fd = -1, keep = -1;
-        char proc[64];
+        char proc[PROC_FD_PATH_MAX];
         ssize_t n;
         int r = 0;
 
@@ -432,9 +425,8 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
                                  FILE_BACKUP_MAX);
         if ((r = keep_dir(dirfd, op->target, &keep, e)) < 0)
                 return r;
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
         /* An empty file (replace = "empty", the machine id) has nothing to back up: truncate on open. */
-        fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC | (st->st_size == 0 ? O_TRUNC : 0));
+        fd = open(proc_fd_path(proc, pfd), O_RDWR | O_NOCTTY | O_CLOEXEC | (st->st_size == 0 ? O_TRUNC : 0));
         if (fd < 0 && errno == EROFS)
                 return EXEC_READ_ONLY;
         if (fd < 0)

@@ -32,11 +32,6 @@ static bool fell_back(int err)
         return true;
 }
 
-static void proc_fd_path(char buf[64], int fd)
-{
-        snprintf(buf, 64, "/proc/self/fd/%d", fd);
-}
-
 static int fsconfig_data(int fsfd, const char *data)
 {
         _cleanup_free_ char *copy = xstrdup(data);
@@ -84,7 +79,7 @@ static int mount_fs_new_api(const char *fstype, const char *data, unsigned long 
 
 int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd, int *mntfd)
 {
-        char target[64];
+        char target[PROC_FD_PATH_MAX];
 
         *mntfd = -1;
         if (use_new_api()) {
@@ -117,7 +112,7 @@ static int mount_bind_new_api(int srcfd, int targetfd, bool recursive, unsigned 
 
 int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags)
 {
-        char src[64], target[64];
+        char src[PROC_FD_PATH_MAX], target[PROC_FD_PATH_MAX];
 
         if (use_new_api()) {
                 int r = mount_bind_new_api(srcfd, targetfd, recursive, flags);
@@ -159,7 +154,7 @@ static int file_with_content_legacy(int stagedirfd, int targetfd, const char *co
 {
         const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         _cleanup_close_ int dfd = -1, mfd = -1, cfd = -1;
-        char name[64], path[64], src[64];
+        char name[64], path[PROC_FD_PATH_MAX], src[PROC_FD_PATH_MAX];
         struct statfs sfs;
         int r;
 
@@ -238,7 +233,7 @@ int mount_file_with_content(int targetfd, int stagedirfd, const char *content, s
 
 int mount_set_flags(int fd, unsigned long flags, bool recursive)
 {
-        char path[64];
+        char path[PROC_FD_PATH_MAX];
 
         if (use_new_api()) {
                 struct mount_attr attr = {
@@ -259,7 +254,7 @@ int mount_set_flags(int fd, unsigned long flags, bool recursive)
 
 int mount_detach(int fd)
 {
-        char path[64];
+        char path[PROC_FD_PATH_MAX];
 
         proc_fd_path(path, fd);
         return umount2(path, MNT_DETACH) < 0 ? -errno : 0;

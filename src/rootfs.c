@@ -30,13 +30,6 @@ void rootfs_close(struct rootfs *r)
         r->fd = -1;
 }
 
-static bool same_inode(int a, int b)
-{
-        struct stat sa, sb;
-
-        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 /*
  * Is the directory dirfd the root or below it? Walks ".." (which climbs out of a
  * mount through its mount point) up to the root, or to "/" without meeting it.
@@ -50,12 +43,12 @@ static int verify_beneath(int rootfd, int dirfd)
         for (int i = 0; i < MAX_DEPTH; i++) {
                 int up;
 
-                if (same_inode(cur, rootfd))
+                if (fd_same_inode(cur, rootfd))
                         return 0;
                 up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (up < 0)
                         return -errno;
-                if (same_inode(up, cur)) {      /* reached "/" without meeting the root */
+                if (fd_same_inode(up, cur)) {      /* reached "/" without meeting the root */
                         close(up);
                         return -EXDEV;
                 }
@@ -103,7 +96,7 @@ static int walk_in_root(int rootfd, const char *path, int flags, int *out)
                 if (strcmp(comp, ".") == 0)
                         continue;
                 if (strcmp(comp, "..") == 0) {
-                        if (same_inode(cur, rootfd))
+                        if (fd_same_inode(cur, rootfd))
                                 continue;
                         next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 } else
@@ -153,10 +146,9 @@ static int walk_in_root(int rootfd, const char *path, int flags, int *out)
         /* Reopen with the caller's flags; the walk proved what cur is. */
         r = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
         if (r < 0 && errno == ENOTDIR && !(flags & O_DIRECTORY)) {
-                char proc[64];
+                char proc[PROC_FD_PATH_MAX];
 
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", cur);
-                r = open(proc, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+                r = open(proc_fd_path(proc, cur), (flags & ~O_NOFOLLOW) | O_CLOEXEC);
         }
         if (r < 0)
                 return -errno;

@@ -6,6 +6,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+char *proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd)
+{
+        snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+        return buf;
+}
+
+bool fd_same_inode(int a, int b)
+{
+        struct stat sa, sb;
+
+        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
 
 void *xmalloc(size_t n)
 {

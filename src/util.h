@@ -95,6 +95,13 @@ int parse_mode(const char *s, unsigned *mode);
 size_t str_escape(char *out, size_t size, const char *s);
 char *str_escape_dup(const char *s);
 
+/* "/proc/self/fd/N": reaches what fd names (mount(2) on an fd, reopening an O_PATH fd). */
+#define PROC_FD_PATH_MAX 32
+char *proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd);
+
+/* Are the two fds the same file (device and inode)? False when either cannot be stat'ed. */
+bool fd_same_inode(int a, int b);
+
 /*
  * The one out-of-memory policy: these abort (nothing sensible a hook can do without
  * memory), and so does everything that allocates (strv_push, strbuf_add, kvlist_set).
