@@ -614,8 +614,9 @@ static int exec_op(struct executor *x, const struct op *op, struct undo *u, stru
         case ACTION_CGROUP: return exec_cgroup(x, op, u, e);
         case ACTION_MKDIR: return exec_mkdir(x, op, u, e);
         case ACTION_FILE: return exec_file(x, op, u, e);
-        default: return error_set(e, -EINVAL, "unknown operation");
+        case _ACTION_KIND_MAX: break;
         }
+        return error_set(e, -EINVAL, "unknown operation");
 }
 
 /* The first cgroup operation that will run, or NULL. */

@@ -277,7 +277,9 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
                         return false;
                 }
                 break;
-        default:
+        case FIELD_NAME:
+        case FIELD_BOOL:
+        case FIELD_WHEN:
                 break;
         }
         free(*(char **)field);

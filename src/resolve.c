@@ -117,7 +117,7 @@ static int resolve_action(struct resolver *R, const struct plan *p, const struct
                 op->content_len = strlen(op->content);
                 break;
         case ACTION_MKDIR:
-        default:
+        case _ACTION_KIND_MAX:
                 break;
         }
         return 0;
