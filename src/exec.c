@@ -444,6 +444,28 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
 }
 
 /*
+ * The file just bound over target (pfd, opened before): a mount's root, and another
+ * mount than pfd's (a runtime's bind there is not ours), before it becomes the undo handle.
+ */
+static int find_bound_file(struct executor *x, const struct op *op, int pfd, struct undo *u, struct error *e)
+{
+        _cleanup_close_ int landed = -1;
+        uint64_t old_id, new_id;
+        bool is_root, ro;
+        long fstype;
+        int r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &landed);
+
+        if (r < 0)
+                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
+        if (mount_inspect(landed, &is_root, &fstype, &ro) < 0 || !is_root || mount_id_of(pfd, &old_id) < 0 ||
+            mount_id_of(landed, &new_id) < 0 || new_id == old_id)
+                return error_set(e, -EXDEV, "the file bound over %s did not land where it was resolved",
+                                 op->target);
+        u->mount_fd = TAKE_FD(landed);
+        return 0;
+}
+
+/*
  * A read-only rootfs cannot be written: put the content in a file of its own and
  * bind it over the target instead, as systemd does for a transient machine id.
  */
@@ -453,10 +475,7 @@ static int bind_file_over(struct executor *x, int pfd, const struct op *op, stru
 
         if (r < 0)
                 return error_setsys(e, r, "read-only rootfs: cannot bind a file over %s", op->target);
-        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
-        if (r < 0)
-                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
-        return 0;
+        return find_bound_file(x, op, pfd, u, e);
 }
 
 /*
@@ -501,13 +520,7 @@ static int exec_file_bind(struct executor *x, int dirfd, const char *name, const
         r = mount_file_with_content(pfd, dirfd, op->content, op->content_len, a->mode);
         if (r < 0)
                 return error_setsys(e, r, "cannot bind a file over %s", op->target);
-        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
-        if (r < 0)
-                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
-        if (mount_inspect(u->mount_fd, &is_root, &fstype, &ro) < 0 || !is_root)
-                return error_set(e, -EXDEV, "the file bound over %s did not land where it was resolved",
-                                 op->target);
-        return 0;
+        return find_bound_file(x, op, pfd, u, e);
 }
 
 static int exec_file(struct executor *x, const struct op *op, struct undo *u, struct error *e)

@@ -474,7 +474,8 @@ t_kill_wrapper() {
 nth_call() {
         new_case "cal$((n + 1))"
         NS_PREPARE=""
-        (cd "$R" && eval "$1") || return
+        cd "$R" && eval "$1" || return
+        cd "$OLDPWD" || return
         [ -z "$2" ] || plan_with "$2" || return
         in_ns "$NS_PREPARE"'printf "%s" "$STATE" | strace -f -qq -o "$W/cal" "$HOOK" --plan "$PLAN"'
         awk -v name="$4" -v anchor="$3" -v match_="$5" '
@@ -514,6 +515,20 @@ t_inject() {
                         fault 7 "machine-id rewritten in place: EROFS from write (call $j) fails the action" : "$edit"
         else
                 result "EROFS from write: calibration" 1 "$(tail -20 "$work/cal")"
+        fi
+        # A read-only machine-id (a runtime's bind) is bound over; the bind does not land
+        # (move_mount reports success, does nothing): the runtime's bind found there is
+        # neither taken for the new one nor detached when a later action fails.
+        echo 0123456789abcdef0123456789abcdef >"$work/ro-machine-id"
+        prep='rmdir var/log && echo data >var/log && NS_PREPARE="mount --bind \"\$W/ro-machine-id\" \"\$R/etc/machine-id\" &&
+                mount -o remount,bind,ro \"\$R/etc/machine-id\" || exit 96
+                "'
+        edit='s|target = "/etc/machine-id"; via = "bind";|target = "/etc/machine-id";|; s/replace = "empty"/replace = "always"/'
+        if j=$(nth_call "$prep" "$edit" '"/proc/self/fd/[0-9]+", O_RDWR.* = -1 EROFS' move_mount '^'); then
+                HOOK_WRAP="strace -qq -o /dev/null -e inject=move_mount:retval=0:when=$j" \
+                        fault 7 "read-only machine-id: the file bound over it does not land (move_mount call $j)" "$prep" "$edit"
+        else
+                result "file bound over a read-only machine-id: calibration" 1 "$(tail -20 "$work/cal")"
         fi
 }
 
