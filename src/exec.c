@@ -112,7 +112,8 @@ static void undo_one(struct executor *x, struct undo *u, bool rollback)
  * The root of the mount just made on target. The new mount API hands it over; after
  * mount(2) it is looked up again, and checked to be that mount (as bubblewrap does).
  * *fd is set only on success: what is found there otherwise is not what was made, and
- * rollback must not detach it.
+ * rollback must not detach it. A mount(2) mount that cannot be found again is left
+ * to die with the container's mount namespace.
  */
 static int find_new_mount(struct executor *x, const char *target, long want_fstype, int *fd)
 {
