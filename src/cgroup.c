@@ -588,7 +588,7 @@ static int open_container_cgroup(const struct cgroup_facts *f, int viewfd, const
                 return error_setsys(e, -errno, "cannot find the container's cgroup %s", cpath);
         if (fstat(*cfd, &st) < 0)
                 return error_setsys(e, -errno, "cgroup %s", cpath);
-        if (f->ino_known && (st.st_ino != f->ino))
+        if (f->ino_known && (st.st_dev != f->dev || st.st_ino != f->ino))
                 return error_set(e, -EXDEV, "the cgroup2 mount shows another cgroup at %s than the container's; "
                                  "refusing", cpath);
         return 0;
@@ -622,12 +622,14 @@ int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child,
                     struct error *e)
 {
         const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
-        _cleanup_close_ int chfd = -1;
+        _cleanup_close_ int chfd = -1, landed = -1;
         bool is_root, ro;
         long fstype;
         int r;
 
         u->view_fd = fcntl(viewfd, F_DUPFD_CLOEXEC, 3);
+        if (u->view_fd < 0)
+                return error_setsys(e, -errno, "cannot keep a handle to undo the cgroup tree's flags");
         if ((r = open_container_cgroup(f, viewfd, child, &u->cfd, e)) < 0)
                 return r;
         if ((r = make_child(u->cfd, child, u, e)) < 0)
@@ -640,11 +642,13 @@ int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child,
         r = mount_bind_at(chfd, chfd, false, 0);
         if (r < 0)
                 return error_setsys(e, r, "cannot bind the child cgroup %s over itself", child);
-        u->child_mount_fd = openat(u->cfd, child, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (u->child_mount_fd < 0 || mount_inspect(u->child_mount_fd, &is_root, &fstype, &ro) < 0 || !is_root ||
+        landed = openat(u->cfd, child, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        /* Only a proven new mount becomes the undo handle: rollback detaches it. */
+        if (landed < 0 || mount_inspect(landed, &is_root, &fstype, &ro) < 0 || !is_root ||
             fstype != CGROUP2_SUPER_MAGIC || ro)
                 return error_set(e, -EXDEV, "the child cgroup %s is not a writable mount of its own after binding it",
                                  child);
+        u->child_mount_fd = TAKE_FD(landed);
         /* Last: C's own files and every ancestor's become read-only for the container. */
         r = mount_set_flags(viewfd, base | MS_RDONLY, false);
         if (r < 0)

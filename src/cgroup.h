@@ -43,7 +43,7 @@ struct cgroup_facts {
         bool expected_systemd;    /* systemd's form: the init may sit below the scope */
         int hostfd;               /* O_PATH root of the host's cgroup2 mount, or -1 */
         bool ino_known;           /* the engine's cgroup C, found in the host's mount */
-        dev_t dev;
+        dev_t dev;                /* ... its device and inode */
         ino_t ino;
 };
 

@@ -18,11 +18,6 @@ static const char *const stage_names[] = {
         "createRuntime", "createContainer", "prestart", "poststop",
 };
 
-const char *cond_kind_name(enum cond_kind kind)
-{
-        return cond_names[kind];
-}
-
 bool cond_kind_from_key(const char *key, enum cond_kind *kind, bool *negated)
 {
         for (int k = 0; k < _COND_KIND_MAX; k++) {
@@ -56,9 +51,10 @@ const char *cond_pattern_problem(enum cond_kind kind, const char *p)
                 return "unknown stage";
         case COND_EXEC:
                 return (*p == '/' || *p == '*') ? NULL : "expected an absolute path glob, such as */lib/systemd/systemd";
-        default:
-                return "unknown condition";
+        case _COND_KIND_MAX:
+                break;
         }
+        return "unknown condition";
 }
 
 static const char *basename_of(const char *p)
@@ -94,8 +90,8 @@ static char *shell_first_command(const char *line)
                         continue;
                 }
                 if (n >= 2 && (p[0] == '"' || p[0] == '\'') && p[n - 1] == p[0])
-                        return n > 2 ? strndup(p + 1, n - 2) : NULL;
-                return n > 0 ? strndup(p, n) : NULL;
+                        return n > 2 ? xstrndup(p + 1, n - 2) : NULL;
+                return n > 0 ? xstrndup(p, n) : NULL;
         }
 }
 
@@ -133,8 +129,8 @@ static bool command_matches(const char *pattern, const char *cmd)
 static bool kv_matches(const char *pattern, const struct kvlist *l, const char **seen)
 {
         const char *eq = strchr(pattern, '=');
-        _cleanup_free_ char *name = eq ? strndup(pattern, (size_t)(eq - pattern)) : strdup(pattern);
-        const char *v = name ? kvlist_get(l, name) : NULL;
+        _cleanup_free_ char *name = eq ? xstrndup(pattern, (size_t)(eq - pattern)) : xstrdup(pattern);
+        const char *v = kvlist_get(l, name);
 
         *seen = v;
         if (!v)
@@ -174,9 +170,10 @@ static bool one_matches(enum cond_kind k, const char *pattern, const struct cond
         case COND_EXEC:
                 /* Only an ELF executable: a script named like the program is a different program. */
                 return c->exec && exec_fact_is_elf(c->exec) && fnmatch(pattern, c->exec->path, 0) == 0;
-        default:
-                return false;
+        case _COND_KIND_MAX:
+                break;
         }
+        return false;
 }
 
 /* What the exec condition saw, for explanations. */
@@ -188,7 +185,7 @@ static char *exec_seen(const struct cond_input *in, const struct command_seen *c
         return exec_fact_describe(c->exec);
 }
 
-static char *describe(enum cond_kind k, const char *pattern, const char *seen, bool matched, bool negated,
+static char *describe(enum cond_kind k, const char *pattern, const char *seen, bool matched,
                       const struct cond_input *in, const struct command_seen *c)
 {
         const char *n = cond_names[k];
@@ -204,12 +201,14 @@ static char *describe(enum cond_kind k, const char *pattern, const char *seen, b
                 return xasprintf("stage %s %s %s", seen, matched ? "is" : "is not", pattern);
         case COND_MOUNTED:
                 return xasprintf("config.json %s %s", matched ? "mounts" : "does not mount", pattern);
-        default:
-                if (seen)
-                        return xasprintf("%s %s (value \"%s\") %s", n, pattern, seen,
-                                         matched ? "matches" : "does not match");
-                return xasprintf("%s %s %s", n, pattern, negated ? "is not set" : "is not set");
+        case COND_ENV:
+        case COND_ANNOTATION:
+        case _COND_KIND_MAX:
+                break;
         }
+        if (seen)
+                return xasprintf("%s %s (value \"%s\") %s", n, pattern, seen, matched ? "matches" : "does not match");
+        return xasprintf("%s %s is not set", n, pattern);
 }
 
 /* Positive kinds: COND_COMMAND and COND_STAGE need any pattern, the others all of them. */
@@ -223,11 +222,11 @@ static bool eval_pos(enum cond_kind k, const struct strv *pats, const struct con
                 bool m = one_matches(k, pats->v[i], in, c, &seen);
 
                 if (any && m) {
-                        *why = describe(k, pats->v[i], seen, true, false, in, c);
+                        *why = describe(k, pats->v[i], seen, true, in, c);
                         return true;
                 }
                 if (!any && !m) {
-                        *why = describe(k, pats->v[i], seen, false, false, in, c);
+                        *why = describe(k, pats->v[i], seen, false, in, c);
                         return false;
                 }
         }
@@ -259,7 +258,7 @@ static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct con
 
         for (size_t i = 0; i < pats->n; i++)
                 if (one_matches(k, pats->v[i], in, c, &seen)) {
-                        _cleanup_free_ char *d = describe(k, pats->v[i], seen, true, true, in, c);
+                        _cleanup_free_ char *d = describe(k, pats->v[i], seen, true, in, c);
 
                         *why = k == COND_ENV || k == COND_ANNOTATION
                                 ? xasprintf("%s_not: %s %s%s%s", cond_names[k], pats->v[i],

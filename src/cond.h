@@ -53,7 +53,6 @@ struct cond_input {
 
 /* The key's kind, e.g. "env_not" gives COND_ENV and negated; false when unknown. */
 bool cond_kind_from_key(const char *key, enum cond_kind *kind, bool *negated);
-const char *cond_kind_name(enum cond_kind kind);
 
 /* Checks one pattern's syntax for a kind; returns a static reason or NULL. */
 const char *cond_pattern_problem(enum cond_kind kind, const char *pattern);

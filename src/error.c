@@ -68,7 +68,7 @@ void diag_add(struct diag *d, const char *fmt, ...)
         if (d->n < DIAG_MAX) {
                 va_start(ap, fmt);
                 if (vasprintf(&m, fmt, ap) < 0)
-                        m = NULL;
+                        abort();        /* as xasprintf */
                 va_end(ap);
                 d->msgs[d->n] = m;
         }

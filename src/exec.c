@@ -22,6 +22,9 @@
 /* An operation found its result already in place: a success that changed nothing. */
 #define EXEC_ALREADY 1
 
+/* rewrite_file: the file cannot be opened for writing on a read-only rootfs; nothing was changed. */
+#define EXEC_READ_ONLY 2
+
 /* What one performed operation left behind, to be undone if a later one fails. */
 struct undo {
         int mount_fd;             /* root of a mount we made, or -1 */
@@ -63,9 +66,7 @@ static struct undo *undo_new(struct executor *x)
 {
         struct undo *u;
 
-        x->undo = realloc(x->undo, (x->n_undo + 1) * sizeof(*x->undo));
-        if (!x->undo)
-                abort();
+        x->undo = xrealloc(x->undo, (x->n_undo + 1) * sizeof(*x->undo));
         u = &x->undo[x->n_undo++];
         memset(u, 0, sizeof(*u));
         u->mount_fd = -1;
@@ -110,22 +111,29 @@ static void undo_one(struct executor *x, struct undo *u, bool rollback)
 /*
  * The root of the mount just made on target. The new mount API hands it over; after
  * mount(2) it is looked up again, and checked to be that mount (as bubblewrap does).
+ * *fd is set only on success: what is found there otherwise is not what was made, and
+ * rollback must not detach it. A mount(2) mount that cannot be found again is left
+ * to die with the container's mount namespace.
  */
 static int find_new_mount(struct executor *x, const char *target, long want_fstype, int *fd)
 {
+        _cleanup_close_ int found = -1;
         bool is_root, ro;
         long fstype;
         int r;
 
         if (*fd >= 0)
                 return 0;
-        r = rootfs_open_at(&x->root, target, O_PATH | O_DIRECTORY, fd);
+        r = rootfs_open_at(&x->root, target, O_PATH | O_DIRECTORY, &found);
         if (r < 0)
                 return r;
-        r = mount_inspect(*fd, &is_root, &fstype, &ro);
+        r = mount_inspect(found, &is_root, &fstype, &ro);
         if (r < 0)
                 return r;
-        return is_root && fstype == want_fstype ? 0 : -EXDEV;
+        if (!is_root || fstype != want_fstype)
+                return -EXDEV;
+        *fd = TAKE_FD(found);
+        return 0;
 }
 
 /* Mounts found beneath a tmpfs target, held open to be carried over into the new tmpfs. */
@@ -302,16 +310,9 @@ static int open_bind_target(struct executor *x, const struct op *op, bool is_dir
         return rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, fd);
 }
 
-static bool same_file(int a, int b)
-{
-        struct stat sa, sb;
-
-        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
 static int exec_bind(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
-        _cleanup_close_ int src = -1, tfd = -1;
+        _cleanup_close_ int src = -1, tfd = -1, landed = -1;
         struct stat st;
         bool is_root, ro;
         long fstype;
@@ -325,16 +326,18 @@ static int exec_bind(struct executor *x, const struct op *op, struct undo *u, st
         r = open_bind_target(x, op, S_ISDIR(st.st_mode), u, &tfd);
         if (r < 0)
                 return resolve_failed(e, r, op->target);
-        if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && same_file(src, tfd))
+        if (mount_inspect(tfd, &is_root, &fstype, &ro) == 0 && is_root && fd_same_inode(src, tfd))
                 return EXEC_ALREADY;
         pending = mount_bind_at(src, tfd, op->action->recursive, op->opts.flags);
         if (pending < 0)
                 return error_setsys(e, pending, "cannot bind %s on %s", op->source, op->target);
         r = rootfs_open_at(&x->root, op->target, O_PATH | (S_ISDIR(st.st_mode) ? O_DIRECTORY : O_NOFOLLOW),
-                           &u->mount_fd);
-        if (r < 0 || !same_file(src, u->mount_fd))
+                           &landed);
+        /* Only what is proven to be the new bind becomes the undo handle (rollback detaches it). */
+        if (r < 0 || !fd_same_inode(src, landed))
                 return error_setsys(e, r < 0 ? r : -EXDEV, "bind on %s did not land where it was resolved",
                                     op->target);
+        u->mount_fd = TAKE_FD(landed);
         /* mount(2) made it: its flags go on the new mount, found again just above. */
         if (pending == MOUNT_FLAGS_PENDING &&
             (r = mount_set_flags(u->mount_fd, op->opts.flags, op->action->recursive)) < 0)
@@ -376,15 +379,29 @@ static int check_existing_file(int pfd, const char *target, struct stat *st, str
         return 0;
 }
 
+/*
+ * A handle on the directory of a file about to be created or rewritten, for rollback:
+ * taken before the file is touched, so that a failure here leaves nothing to undo.
+ */
+static int keep_dir(int dirfd, const char *target, int *out, struct error *e)
+{
+        *out = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        if (*out < 0)
+                return error_setsys(e, -errno, "cannot keep a handle to undo %s", target);
+        return 0;
+}
+
 static int create_file(int dirfd, const char *name, const struct op *op, struct undo *u, struct error *e)
 {
-        _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                        op->action->mode);
+        _cleanup_close_ int fd = -1, keep = -1;
         int r;
 
+        if ((r = keep_dir(dirfd, op->target, &keep, e)) < 0)
+                return r;
+        fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op->action->mode);
         if (fd < 0)
                 return error_setsys(e, -errno, "cannot create %s", op->target);
-        u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        u->file_dirfd = TAKE_FD(keep);
         u->file_name = xstrdup(name);
         u->file_created = true;
         if ((r = write_all(fd, op->content, op->content_len)) < 0 || fchmod(fd, op->action->mode) < 0)
@@ -392,32 +409,60 @@ static int create_file(int dirfd, const char *name, const struct op *op, struct 
         return 0;
 }
 
-/* Rewrites the very inode checked (reopened through its O_PATH fd), keeping a backup for rollback. */
+/*
+ * Rewrites the very inode checked (reopened through its O_PATH fd), keeping a backup for
+ * rollback. Returns 0, a negative errno with e set, or EXEC_READ_ONLY (e untouched).
+ */
 static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat *st, const struct op *op,
                         struct undo *u, struct error *e)
 {
-        _cleanup_close_ int fd = -1;
-        char proc[64];
+        _cleanup_close_ int fd = -1, keep = -1;
+        char proc[PROC_FD_PATH_MAX];
         ssize_t n;
         int r = 0;
 
         if (st->st_size > FILE_BACKUP_MAX)
                 return error_set(e, -EFBIG, "%s is larger than %d bytes, refusing to replace it", op->target,
                                  FILE_BACKUP_MAX);
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", pfd);
+        if ((r = keep_dir(dirfd, op->target, &keep, e)) < 0)
+                return r;
         /* An empty file (replace = "empty", the machine id) has nothing to back up: truncate on open. */
-        fd = open(proc, O_RDWR | O_NOCTTY | O_CLOEXEC | (st->st_size == 0 ? O_TRUNC : 0));
+        fd = open(proc_fd_path(proc, pfd), O_RDWR | O_NOCTTY | O_CLOEXEC | (st->st_size == 0 ? O_TRUNC : 0));
+        if (fd < 0 && errno == EROFS)
+                return EXEC_READ_ONLY;
         if (fd < 0)
-                return -errno;  /* the caller handles EROFS */
+                return error_setsys(e, -errno, "cannot open %s", op->target);
         u->old_content = xmalloc((size_t)st->st_size + 1);
         n = st->st_size == 0 ? 0 : pread(fd, u->old_content, (size_t)st->st_size, 0);
         u->old_len = n > 0 ? (size_t)n : 0;
         u->old_mode = st->st_mode & 07777;
-        u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+        u->file_dirfd = TAKE_FD(keep);
         u->file_name = xstrdup(name);
         if ((st->st_size > 0 && ftruncate(fd, 0) < 0) || (r = write_all(fd, op->content, op->content_len)) < 0 ||
             fchmod(fd, op->action->mode) < 0)
                 return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);
+        return 0;
+}
+
+/*
+ * The file just bound over target (pfd, opened before): a mount's root, and another
+ * mount than pfd's (a runtime's bind there is not ours), before it becomes the undo handle.
+ */
+static int find_bound_file(struct executor *x, const struct op *op, int pfd, struct undo *u, struct error *e)
+{
+        _cleanup_close_ int landed = -1;
+        uint64_t old_id, new_id;
+        bool is_root, ro;
+        long fstype;
+        int r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &landed);
+
+        if (r < 0)
+                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
+        if (mount_inspect(landed, &is_root, &fstype, &ro) < 0 || !is_root || mount_id_of(pfd, &old_id) < 0 ||
+            mount_id_of(landed, &new_id) < 0 || new_id == old_id)
+                return error_set(e, -EXDEV, "the file bound over %s did not land where it was resolved",
+                                 op->target);
+        u->mount_fd = TAKE_FD(landed);
         return 0;
 }
 
@@ -431,10 +476,7 @@ static int bind_file_over(struct executor *x, int pfd, const struct op *op, stru
 
         if (r < 0)
                 return error_setsys(e, r, "read-only rootfs: cannot bind a file over %s", op->target);
-        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
-        if (r < 0)
-                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
-        return 0;
+        return find_bound_file(x, op, pfd, u, e);
 }
 
 /*
@@ -453,12 +495,16 @@ static int exec_file_bind(struct executor *x, int dirfd, const char *name, const
         int r;
 
         if (pfd < 0 && errno == ENOENT) {
-                int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
+                _cleanup_close_ int keep = -1;
+                int fd;
 
+                if ((r = keep_dir(dirfd, op->target, &keep, e)) < 0)
+                        return r;
+                fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
                 if (fd < 0)
                         return error_setsys(e, -errno, "cannot create the mount point %s", op->target);
                 close(fd);
-                u->file_dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+                u->file_dirfd = TAKE_FD(keep);
                 u->file_name = xstrdup(name);
                 u->file_created = created = true;
                 pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -475,13 +521,7 @@ static int exec_file_bind(struct executor *x, int dirfd, const char *name, const
         r = mount_file_with_content(pfd, dirfd, op->content, op->content_len, a->mode);
         if (r < 0)
                 return error_setsys(e, r, "cannot bind a file over %s", op->target);
-        r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &u->mount_fd);
-        if (r < 0)
-                return error_setsys(e, r, "cannot find %s after binding over it", op->target);
-        if (mount_inspect(u->mount_fd, &is_root, &fstype, &ro) < 0 || !is_root)
-                return error_set(e, -EXDEV, "the file bound over %s did not land where it was resolved",
-                                 op->target);
-        return 0;
+        return find_bound_file(x, op, pfd, u, e);
 }
 
 static int exec_file(struct executor *x, const struct op *op, struct undo *u, struct error *e)
@@ -507,10 +547,8 @@ static int exec_file(struct executor *x, const struct op *op, struct undo *u, st
         if (a->replace == REPLACE_MISSING || (a->replace == REPLACE_EMPTY && st.st_size > 0))
                 return EXEC_ALREADY;
         r = rewrite_file(dirfd, name, pfd, &st, op, u, e);
-        if (r == -EROFS)
+        if (r == EXEC_READ_ONLY)
                 return bind_file_over(x, pfd, op, u, e);
-        if (r < 0 && !e->code)
-                return error_setsys(e, r, "cannot open %s", op->target);
         return r;
 }
 
@@ -525,12 +563,18 @@ static int cgroup_remount_writable(int tfd, const struct op *op, struct undo *u,
         long fstype;
         int r;
 
+        _cleanup_close_ int keep = -1;
+
         if (mount_inspect(tfd, &is_root, &fstype, &ro) < 0 || !is_root || fstype != CGROUP2_SUPER_MAGIC)
                 return error_setsys(e, -EBUSY, "cannot mount cgroup2 on %s", op->target);
+        /* The handle to put the flags back is taken before they change. */
+        keep = fcntl(tfd, F_DUPFD_CLOEXEC, 3);
+        if (keep < 0)
+                return error_setsys(e, -errno, "cannot keep a handle to undo %s", op->target);
         r = mount_set_flags(tfd, MS_NOSUID | MS_NODEV | MS_NOEXEC, false);
         if (r < 0)
                 return error_setsys(e, r, "cannot make cgroup2 on %s writable", op->target);
-        u->remount_fd = fcntl(tfd, F_DUPFD_CLOEXEC, 3);
+        u->remount_fd = TAKE_FD(keep);
         u->old_flags = MS_NOSUID | MS_NODEV | MS_NOEXEC | (ro ? MS_RDONLY : 0);
         return 0;
 }
@@ -584,8 +628,9 @@ static int exec_op(struct executor *x, const struct op *op, struct undo *u, stru
         case ACTION_CGROUP: return exec_cgroup(x, op, u, e);
         case ACTION_MKDIR: return exec_mkdir(x, op, u, e);
         case ACTION_FILE: return exec_file(x, op, u, e);
-        default: return error_set(e, -EINVAL, "unknown operation");
+        case _ACTION_KIND_MAX: break;
         }
+        return error_set(e, -EINVAL, "unknown operation");
 }
 
 /* The first cgroup operation that will run, or NULL. */

@@ -147,9 +147,7 @@ static char *mount_dest_in_rootfs(const struct rootfs *root, const char *dest)
                 return real;
         if (!slash || slash == dest)
                 return xstrdup(dest);
-        parent = strndup(dest, (size_t)(slash - dest));
-        if (!parent)
-                abort();
+        parent = xstrndup(dest, (size_t)(slash - dest));
         real_parent = mount_dest_in_rootfs(root, parent);
         return path_join(real_parent, slash + 1);
 }

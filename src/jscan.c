@@ -336,18 +336,38 @@ static json_t *build_value(struct scanner *s, const struct jscan_keep *keep)
         }
 }
 
+/* After an array element or object member: 1 at the closing bracket, 0 past a comma, -1 on junk. */
+static int next_element(struct scanner *s, char close)
+{
+        skip_ws(s);
+        if (at(s, close))
+                return 1;
+        if (!at(s, ','))
+                return -1;
+        s->pos++;
+        skip_ws(s);
+        return 0;
+}
+
+/* Past the closing bracket of an array or object. */
+static bool close_container(struct scanner *s)
+{
+        s->pos++;
+        s->depth--;
+        return true;
+}
+
 static bool scan_array(struct scanner *s, const struct jscan_keep *keep, json_t *arr)
 {
+        int r = 0;
+
         if (++s->depth > JSCAN_MAX_DEPTH)
                 return false;
         s->pos++;
         skip_ws(s);
-        if (at(s, ']')) {
-                s->pos++;
-                s->depth--;
-                return true;
-        }
-        for (;;) {
+        if (at(s, ']'))
+                return close_container(s);
+        while (r == 0) {
                 if (arr) {
                         json_t *v = build_value(s, keep);
 
@@ -356,17 +376,9 @@ static bool scan_array(struct scanner *s, const struct jscan_keep *keep, json_t 
                 } else if (!scan_value(s)) {
                         return false;
                 }
-                skip_ws(s);
-                if (at(s, ']'))
-                        break;
-                if (!at(s, ','))
-                        return false;
-                s->pos++;
-                skip_ws(s);
+                r = next_element(s, ']');
         }
-        s->pos++;
-        s->depth--;
-        return true;
+        return r > 0 && close_container(s);
 }
 
 static const struct jscan_keep *find_keep(const struct jscan_keep *keep, const unsigned char *name, size_t n)
@@ -400,38 +412,31 @@ static bool scan_object(struct scanner *s, const struct jscan_keep *keep, json_t
                 return false;
         s->pos++;
         skip_ws(s);
-        if (!at(s, '}')) {
-                for (;;) {
-                        size_t kstart = s->pos;
-                        bool escaped;
+        if (at(s, '}'))
+                return close_container(s);
+        for (int r = 0; r == 0; ) {
+                size_t kstart = s->pos;
+                bool escaped;
 
-                        /* A key with escapes could equal another written plainly: jansson decides. */
-                        if (!at(s, '"') || !scan_string(s, &escaped) || escaped || n_keys == JSCAN_MAX_KEYS)
+                /* A key with escapes could equal another written plainly: jansson decides. */
+                if (!at(s, '"') || !scan_string(s, &escaped) || escaped || n_keys == JSCAN_MAX_KEYS)
+                        return false;
+                for (size_t i = 0; i < n_keys; i++)
+                        if (keys[i].end - keys[i].start == s->pos - kstart &&
+                            memcmp(s->p + keys[i].start, s->p + kstart, s->pos - kstart) == 0)
                                 return false;
-                        for (size_t i = 0; i < n_keys; i++)
-                                if (keys[i].end - keys[i].start == s->pos - kstart &&
-                                    memcmp(s->p + keys[i].start, s->p + kstart, s->pos - kstart) == 0)
-                                        return false;
-                        keys[n_keys++] = (struct jscan_span){ kstart, s->pos };
-                        skip_ws(s);
-                        if (!at(s, ':'))
-                                return false;
-                        s->pos++;
-                        skip_ws(s);
-                        if (!scan_member(s, keep, obj, keys[n_keys - 1]))
-                                return false;
-                        skip_ws(s);
-                        if (at(s, '}'))
-                                break;
-                        if (!at(s, ','))
-                                return false;
-                        s->pos++;
-                        skip_ws(s);
-                }
+                keys[n_keys++] = (struct jscan_span){ kstart, s->pos };
+                skip_ws(s);
+                if (!at(s, ':'))
+                        return false;
+                s->pos++;
+                skip_ws(s);
+                if (!scan_member(s, keep, obj, keys[n_keys - 1]))
+                        return false;
+                if ((r = next_element(s, '}')) < 0)
+                        return false;
         }
-        s->pos++;
-        s->depth--;
-        return true;
+        return close_container(s);
 }
 
 /* The top object, with nothing but whitespace around it. */

@@ -320,9 +320,7 @@ static int read_state(const struct options *o, struct state *s, struct error *e)
                 if (o->id && !state_id_is_sane(o->id))
                         return error_set(e, -EINVAL, "--id \"%s\" has characters outside [A-Za-z0-9_.+-]", o->id);
                 memset(s, 0, sizeof(*s));
-                s->oci_version = xstrdup("1.0.2");
                 s->id = xstrdup(o->id ? o->id : (base && base[1] ? base + 1 : "container"));
-                s->status = xstrdup("creating");
                 s->bundle = xstrdup(abs);
                 return 0;
         }
@@ -364,7 +362,7 @@ static void log_run(const struct resolution *r, const enum exec_outcome *outcome
                 return;
         f = open_memstream(&text, &size);
         if (!f)
-                return;
+                abort();        /* out of memory: as xmalloc */
         fprintf(f, "%.*s: stage %s:", shortid, r->id, r->stage);
         for (size_t i = 0; i < r->n_plans; i++) {
                 const struct plan_result *pr = &r->plans[i];

@@ -16,16 +16,11 @@
 
 #define TMPFS_MAGIC_NUMBER 0x01021994
 
-#ifndef MS_NOSYMFOLLOW
-#define MS_NOSYMFOLLOW 256
-#endif
-
-bool mount_force_legacy;
 static bool new_api_missing;
 
 static bool use_new_api(void)
 {
-        return !mount_force_legacy && !new_api_missing;
+        return !new_api_missing;
 }
 
 /* An ENOSYS from the new API switches to mount(2) for the rest of the run. */
@@ -35,27 +30,6 @@ static bool fell_back(int err)
                 return false;
         new_api_missing = true;
         return true;
-}
-
-static void proc_fd_path(char buf[64], int fd)
-{
-        snprintf(buf, 64, "/proc/self/fd/%d", fd);
-}
-
-static unsigned long long attr_from_flags(unsigned long flags)
-{
-        unsigned long long a = 0;
-
-        if (flags & MS_RDONLY) a |= MOUNT_ATTR_RDONLY;
-        if (flags & MS_NOSUID) a |= MOUNT_ATTR_NOSUID;
-        if (flags & MS_NODEV) a |= MOUNT_ATTR_NODEV;
-        if (flags & MS_NOEXEC) a |= MOUNT_ATTR_NOEXEC;
-        if (flags & MS_NODIRATIME) a |= MOUNT_ATTR_NODIRATIME;
-        if (flags & MS_NOSYMFOLLOW) a |= MOUNT_ATTR_NOSYMFOLLOW;
-        if (flags & MS_NOATIME) a |= MOUNT_ATTR_NOATIME;
-        else if (flags & MS_STRICTATIME) a |= MOUNT_ATTR_STRICTATIME;
-        else a |= MOUNT_ATTR_RELATIME;
-        return a;
 }
 
 static int fsconfig_data(int fsfd, const char *data)
@@ -93,7 +67,7 @@ static int mount_fs_new_api(const char *fstype, const char *data, unsigned long 
                 return r;
         if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return -errno;
-        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int)attr_from_flags(flags));
+        mfd = fsmount(fsfd, FSMOUNT_CLOEXEC, (unsigned int)mountopt_mount_attr(flags));
         if (mfd < 0)
                 return -errno;
         if (move_mount(mfd, "", targetfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -105,7 +79,7 @@ static int mount_fs_new_api(const char *fstype, const char *data, unsigned long 
 
 int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int targetfd, int *mntfd)
 {
-        char target[64];
+        char target[PROC_FD_PATH_MAX];
 
         *mntfd = -1;
         if (use_new_api()) {
@@ -123,7 +97,7 @@ int mount_fs_at(const char *fstype, const char *data, unsigned long flags, int t
 
 static int mount_bind_new_api(int srcfd, int targetfd, bool recursive, unsigned long flags)
 {
-        struct mount_attr attr = { .attr_set = attr_from_flags(flags) };
+        struct mount_attr attr = { .attr_set = mountopt_mount_attr(flags) };
         _cleanup_close_ int tree = open_tree(srcfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
                                                         (recursive ? AT_RECURSIVE : 0));
 
@@ -138,7 +112,7 @@ static int mount_bind_new_api(int srcfd, int targetfd, bool recursive, unsigned 
 
 int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags)
 {
-        char src[64], target[64];
+        char src[PROC_FD_PATH_MAX], target[PROC_FD_PATH_MAX];
 
         if (use_new_api()) {
                 int r = mount_bind_new_api(srcfd, targetfd, recursive, flags);
@@ -180,7 +154,7 @@ static int file_with_content_legacy(int stagedirfd, int targetfd, const char *co
 {
         const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
         _cleanup_close_ int dfd = -1, mfd = -1, cfd = -1;
-        char name[64], path[64], src[64];
+        char name[64], path[PROC_FD_PATH_MAX], src[PROC_FD_PATH_MAX];
         struct statfs sfs;
         int r;
 
@@ -259,11 +233,11 @@ int mount_file_with_content(int targetfd, int stagedirfd, const char *content, s
 
 int mount_set_flags(int fd, unsigned long flags, bool recursive)
 {
-        char path[64];
+        char path[PROC_FD_PATH_MAX];
 
         if (use_new_api()) {
                 struct mount_attr attr = {
-                        .attr_set = attr_from_flags(flags),
+                        .attr_set = mountopt_mount_attr(flags),
                         .attr_clr = (flags & MS_RDONLY) ? 0 : MOUNT_ATTR_RDONLY,
                 };
 
@@ -280,7 +254,7 @@ int mount_set_flags(int fd, unsigned long flags, bool recursive)
 
 int mount_detach(int fd)
 {
-        char path[64];
+        char path[PROC_FD_PATH_MAX];
 
         proc_fd_path(path, fd);
         return umount2(path, MNT_DETACH) < 0 ? -errno : 0;

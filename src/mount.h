@@ -48,5 +48,3 @@ int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly);
 /* The kernel's id of the mount fd is on (mountinfo's first field). */
 int mount_id_of(int fd, uint64_t *id);
 
-/* Testing hook: pretend the new mount API is missing. */
-extern bool mount_force_legacy;

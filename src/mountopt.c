@@ -8,30 +8,29 @@
 
 #include "util.h"
 
-#ifndef MS_NOSYMFOLLOW
-#define MS_NOSYMFOLLOW 256
-#endif
-
 /*
  * The VFS options a plan may use, as a table (crun keeps one too). libmount knows
  * them as well, but linking it costs every container start a few milliseconds of
  * loader time; tests/unit/test-mountopt.c checks this table against libmount's.
+ * attr is the new mount API's MOUNT_ATTR_* for the flag (mount_setattr, fsmount).
  */
 static const struct flag_def {
         const char *name;
         unsigned long flag;
         bool clear;
+        unsigned long long attr;
 } flag_table[] = {
-        { "defaults", 0, false },
-        { "ro", MS_RDONLY, false }, { "rw", MS_RDONLY, true },
-        { "nosuid", MS_NOSUID, false }, { "suid", MS_NOSUID, true },
-        { "nodev", MS_NODEV, false }, { "dev", MS_NODEV, true },
-        { "noexec", MS_NOEXEC, false }, { "exec", MS_NOEXEC, true },
-        { "noatime", MS_NOATIME, false }, { "atime", MS_NOATIME, true },
-        { "nodiratime", MS_NODIRATIME, false }, { "diratime", MS_NODIRATIME, true },
-        { "relatime", MS_RELATIME, false }, { "norelatime", MS_RELATIME, true },
-        { "strictatime", MS_STRICTATIME, false }, { "nostrictatime", MS_STRICTATIME, true },
-        { "nosymfollow", MS_NOSYMFOLLOW, false }, { "symfollow", MS_NOSYMFOLLOW, true },
+        { "defaults", 0, false, 0 },
+        { "ro", MS_RDONLY, false, MOUNT_ATTR_RDONLY }, { "rw", MS_RDONLY, true, 0 },
+        { "nosuid", MS_NOSUID, false, MOUNT_ATTR_NOSUID }, { "suid", MS_NOSUID, true, 0 },
+        { "nodev", MS_NODEV, false, MOUNT_ATTR_NODEV }, { "dev", MS_NODEV, true, 0 },
+        { "noexec", MS_NOEXEC, false, MOUNT_ATTR_NOEXEC }, { "exec", MS_NOEXEC, true, 0 },
+        { "noatime", MS_NOATIME, false, MOUNT_ATTR_NOATIME }, { "atime", MS_NOATIME, true, 0 },
+        { "nodiratime", MS_NODIRATIME, false, MOUNT_ATTR_NODIRATIME }, { "diratime", MS_NODIRATIME, true, 0 },
+        { "relatime", MS_RELATIME, false, MOUNT_ATTR_RELATIME }, { "norelatime", MS_RELATIME, true, 0 },
+        { "strictatime", MS_STRICTATIME, false, MOUNT_ATTR_STRICTATIME },
+        { "nostrictatime", MS_STRICTATIME, true, 0 },
+        { "nosymfollow", MS_NOSYMFOLLOW, false, MOUNT_ATTR_NOSYMFOLLOW }, { "symfollow", MS_NOSYMFOLLOW, true, 0 },
 };
 
 /* Options that exist but are the engine's business, or mount(8)'s, not a plan's. */
@@ -154,6 +153,19 @@ bool mountopt_flag_known(const char *name, unsigned long *flag, bool *clear)
         *flag = f->flag;
         *clear = f->clear;
         return true;
+}
+
+unsigned long long mountopt_mount_attr(unsigned long flags)
+{
+        unsigned long long a = 0;
+
+        for (size_t i = 0; i < ELEMENTSOF(flag_table); i++)
+                if (!flag_table[i].clear && (flags & flag_table[i].flag))
+                        a |= flag_table[i].attr;
+        /* The atime modes are one field, not bits: noatime wins, then strictatime; relatime is 0. */
+        if (a & MOUNT_ATTR_NOATIME)
+                a &= ~(unsigned long long)MOUNT_ATTR_STRICTATIME;
+        return a;
 }
 
 size_t mountopt_flag_names(const char ***names)

@@ -9,8 +9,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/mount.h>
 
 #include "error.h"
+
+#ifndef MS_NOSYMFOLLOW
+#define MS_NOSYMFOLLOW 256        /* Linux 5.10; older C libraries lack it */
+#endif
 
 enum mountopt_for {
         MOUNTOPT_TMPFS,
@@ -27,6 +32,9 @@ void mountopt_free(struct mountopt *m);
 
 /* The flags back as option words ("nosuid,nodev"), for display. */
 char *mountopt_flags_string(unsigned long flags);
+
+/* The MS_* flags as the new mount API's MOUNT_ATTR_* (from the same table). */
+unsigned long long mountopt_mount_attr(unsigned long flags);
 
 /* The flag table, for the test that checks it against libmount's. */
 bool mountopt_flag_known(const char *name, unsigned long *flag, bool *clear);

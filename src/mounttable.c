@@ -47,11 +47,7 @@ static bool parse_line(char *line, uint64_t *id, char **mountpoint)
 
 static void submounts_push(struct submounts *s, uint64_t id, const char *rel)
 {
-        struct submount *v = realloc(s->v, (s->n + 1) * sizeof(*s->v));
-
-        if (!v)
-                abort();
-        s->v = v;
+        s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
         s->v[s->n++] = (struct submount){ .id = id, .rel = xstrdup(rel) };
 }
 
@@ -108,15 +104,14 @@ int mounttable_parse(char *text, const char *dir, struct submounts *out)
 
 int mounttable_beneath(int dirfd, struct submounts *out)
 {
-        char proc[64], dir[PATH_MAX];
+        char proc[PROC_FD_PATH_MAX], dir[PATH_MAX];
         _cleanup_free_ char *text = NULL;
         struct error e = { 0 };
         ssize_t n;
         int r;
 
         memset(out, 0, sizeof(*out));
-        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", dirfd);
-        n = readlink(proc, dir, sizeof(dir) - 1);
+        n = readlink(proc_fd_path(proc, dirfd), dir, sizeof(dir) - 1);
         if (n < 0)
                 return -errno;
         dir[n] = '\0';

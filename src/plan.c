@@ -249,7 +249,6 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
                         problem(L, line_of(s), "mode \"%s\" must be octal, at most 7777", v);
                         return false;
                 }
-                a->has_mode = true;
                 return true;
         case FIELD_TMPFS_OPTIONS:
         case FIELD_BIND_OPTIONS:
@@ -278,7 +277,9 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
                         return false;
                 }
                 break;
-        default:
+        case FIELD_NAME:
+        case FIELD_BOOL:
+        case FIELD_WHEN:
                 break;
         }
         free(*(char **)field);
@@ -443,9 +444,7 @@ static bool parse_actions(struct loader *L, config_setting_t *s, struct plan *p)
                 return false;
         }
         n = config_setting_length(s);
-        p->actions = calloc((size_t)n + 1, sizeof(*p->actions));
-        if (!p->actions)
-                abort();
+        p->actions = xcalloc((size_t)n + 1, sizeof(*p->actions));
         for (int i = 0; i < n; i++) {
                 ok &= parse_action(L, config_setting_get_elem(s, (unsigned)i), &p->actions[i]);
                 p->n_actions++;
@@ -489,7 +488,6 @@ static bool parse_top(struct loader *L, config_setting_t *root, struct plan *p)
                         }
                         ok &= v != NULL;
                 } else if (strcmp(key, "when") == 0) {
-                        p->when_line = line_of(k);
                         ok &= parse_when(L, k, &p->when);
                 } else if (strcmp(key, "actions") == 0) {
                         have_actions = true;
@@ -559,7 +557,7 @@ static char *plan_default_name(const char *path)
 
         b = b ? b + 1 : path;
         dot = strrchr(b, '.');
-        return dot && dot != b ? strndup(b, (size_t)(dot - b)) : xstrdup(b);
+        return dot && dot != b ? xstrndup(b, (size_t)(dot - b)) : xstrdup(b);
 }
 
 int plan_load_string(const char *text, size_t len, const char *path, struct plan *p, struct diag *d)

@@ -45,7 +45,6 @@ struct action {
         bool readonly;            /* bind */
         bool create;              /* bind: create a missing target */
         bool recursive;           /* bind */
-        bool has_mode;
         unsigned mode;            /* mkdir, file, tmpfs root */
         char *content;            /* file: template */
         enum file_replace replace;
@@ -58,7 +57,6 @@ struct plan {
         char *name;
         int version;
         struct cond when;
-        int when_line;
         struct action *actions;
         size_t n_actions;
 };

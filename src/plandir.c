@@ -50,9 +50,7 @@ static void entries_put(struct entries *en, const char *name, char *path)
                         return;
                 }
         strv_push_copy(&en->names, name);
-        en->paths = realloc(en->paths, en->names.n * sizeof(char *));
-        if (!en->paths)
-                abort();
+        en->paths = xrealloc(en->paths, en->names.n * sizeof(char *));
         en->paths[en->names.n - 1] = path;
 }
 

@@ -100,7 +100,7 @@ static void report_op_details(FILE *f, const struct op *op)
                 fprintf(f, " mode=%04o replace=%s via=%s content=\"%s\"", a->mode, replace_name(a->replace),
                         a->via_bind ? "bind" : "write", preview);
                 break;
-        default:
+        case _ACTION_KIND_MAX:
                 break;
         }
 }
@@ -279,7 +279,7 @@ static json_t *op_to_json(const struct op *op)
                 json_object_set_new(o, "via", json_string(a->via_bind ? "bind" : "write"));
                 json_object_set_new(o, "content", json_textn(op->content, op->content_len));
                 break;
-        default:
+        case _ACTION_KIND_MAX:
                 break;
         }
         return o;

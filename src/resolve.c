@@ -26,9 +26,7 @@ static struct op *resolver_new_op(struct resolver *R, const struct plan *p, cons
 
         if (out->n_ops == R->cap) {
                 R->cap = R->cap ? 2 * R->cap : 16;
-                out->ops = realloc(out->ops, R->cap * sizeof(*out->ops));
-                if (!out->ops)
-                        abort();
+                out->ops = xrealloc(out->ops, R->cap * sizeof(*out->ops));
         }
         op = &out->ops[out->n_ops++];
         memset(op, 0, sizeof(*op));
@@ -119,7 +117,7 @@ static int resolve_action(struct resolver *R, const struct plan *p, const struct
                 op->content_len = strlen(op->content);
                 break;
         case ACTION_MKDIR:
-        default:
+        case _ACTION_KIND_MAX:
                 break;
         }
         return 0;
@@ -190,9 +188,7 @@ int resolve_plans(const struct plan *plans, size_t n_plans, const struct spec *s
 
         memset(out, 0, sizeof(*out));
         resolver_init(&R, spec, state, facts, stage, out);
-        out->plans = calloc(n_plans + 1, sizeof(*out->plans));
-        if (!out->plans)
-                abort();
+        out->plans = xcalloc(n_plans + 1, sizeof(*out->plans));
         for (size_t i = 0; i < n_plans && r >= 0; i++) {
                 r = resolve_plan(&R, &plans[i], &out->plans[i], e);
                 out->n_plans++;

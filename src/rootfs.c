@@ -30,34 +30,25 @@ void rootfs_close(struct rootfs *r)
         r->fd = -1;
 }
 
-static bool same_inode(int a, int b)
+/*
+ * Is the directory dirfd the root or below it? Walks ".." (which climbs out of a
+ * mount through its mount point) up to the root, or to "/" without meeting it.
+ */
+static int verify_beneath(int rootfd, int dirfd)
 {
-        struct stat sa, sb;
-
-        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* Is fd the root or below it? Walks ".." up to the root or the filesystem's top. */
-static int verify_beneath(int rootfd, int fd)
-{
-        _cleanup_close_ int cur = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        struct stat st;
+        _cleanup_close_ int cur = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
 
         if (cur < 0)
                 return -errno;
-        if (fstat(cur, &st) == 0 && !S_ISDIR(st.st_mode)) {
-                /* Only directories have a "..": check the one the walk came through instead. */
-                return 0;
-        }
         for (int i = 0; i < MAX_DEPTH; i++) {
                 int up;
 
-                if (same_inode(cur, rootfd))
+                if (fd_same_inode(cur, rootfd))
                         return 0;
                 up = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 if (up < 0)
                         return -errno;
-                if (same_inode(up, cur)) {      /* reached "/" without meeting the root */
+                if (fd_same_inode(up, cur)) {      /* reached "/" without meeting the root */
                         close(up);
                         return -EXDEV;
                 }
@@ -69,12 +60,16 @@ static int verify_beneath(int rootfd, int fd)
 
 /*
  * The fallback: walk component by component with O_NOFOLLOW, expanding symlinks
- * by hand relative to the root, and verify each directory stays beneath it.
+ * by hand relative to the root, then verify that the result stays beneath it (a
+ * directory moved out of the root mid-walk would otherwise lead out). Only
+ * directories have a "..": for anything else the directory the walk found it in
+ * is verified.
  */
 static int walk_in_root(int rootfd, const char *path, int flags, int *out)
 {
         char buf[PATH_MAX * 2];
-        _cleanup_close_ int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+        _cleanup_close_ int cur = fcntl(rootfd, F_DUPFD_CLOEXEC, 3), dir = -1;
+        struct stat cst;
         char *rest = buf;
         int links = 0, r;
 
@@ -101,7 +96,7 @@ static int walk_in_root(int rootfd, const char *path, int flags, int *out)
                 if (strcmp(comp, ".") == 0)
                         continue;
                 if (strcmp(comp, "..") == 0) {
-                        if (same_inode(cur, rootfd))
+                        if (fd_same_inode(cur, rootfd))
                                 continue;
                         next = openat(cur, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
                 } else
@@ -134,10 +129,14 @@ static int walk_in_root(int rootfd, const char *path, int flags, int *out)
                 }
                 if (!last && !S_ISDIR(st.st_mode))
                         return -ENOTDIR;
-                close(cur);
+                if (dir >= 0)
+                        close(dir);
+                dir = TAKE_FD(cur);     /* the directory cur is found in */
                 cur = TAKE_FD(next);
         }
-        r = verify_beneath(rootfd, cur);
+        if (fstat(cur, &cst) < 0)
+                return -errno;
+        r = verify_beneath(rootfd, S_ISDIR(cst.st_mode) || dir < 0 ? cur : dir);
         if (r < 0)
                 return r;
         if (flags & O_PATH && !(flags & O_DIRECTORY)) {
@@ -147,10 +146,9 @@ static int walk_in_root(int rootfd, const char *path, int flags, int *out)
         /* Reopen with the caller's flags; the walk proved what cur is. */
         r = openat(cur, ".", (flags & ~O_NOFOLLOW) | O_CLOEXEC);
         if (r < 0 && errno == ENOTDIR && !(flags & O_DIRECTORY)) {
-                char proc[64];
+                char proc[PROC_FD_PATH_MAX];
 
-                snprintf(proc, sizeof(proc), "/proc/self/fd/%d", cur);
-                r = open(proc, (flags & ~O_NOFOLLOW) | O_CLOEXEC);
+                r = open(proc_fd_path(proc, cur), (flags & ~O_NOFOLLOW) | O_CLOEXEC);
         }
         if (r < 0)
                 return -errno;
@@ -193,9 +191,7 @@ static int mkdir_missing(const struct rootfs *r, const char *path, unsigned mode
 
         if (!slash || !slash[1] || depth > MAX_DEPTH)
                 return slash && slash[1] ? -ELOOP : -ENOENT;
-        parent = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
-        if (!parent)
-                return -ENOMEM;
+        parent = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
         ret = rootfs_open_at(r, parent, O_PATH | O_DIRECTORY, &pfd);
         if (ret == -ENOENT)
                 ret = mkdir_missing(r, parent, 0755, created, &pfd, depth + 1);
@@ -236,9 +232,7 @@ int rootfs_open_parent(const struct rootfs *r, const char *path, bool create, st
         if (!slash || !slash[1])
                 return -EINVAL;
         *name = slash + 1;
-        parent = slash == path ? xstrdup("/") : strndup(path, (size_t)(slash - path));
-        if (!parent)
-                return -ENOMEM;
+        parent = slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
         if (create)
                 return rootfs_mkdir_p(r, parent, 0755, created, dirfd);
         return rootfs_open_at(r, parent, O_PATH | O_DIRECTORY, dirfd);

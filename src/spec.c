@@ -112,9 +112,7 @@ static int spec_parse_mounts(json_t *root, const char *what, struct spec *s, str
 
         if ((r = json_get_array(root, "mounts", what, "", &mounts, e)) < 0 || !mounts)
                 return r;
-        s->mounts = calloc(json_array_size(mounts) + 1, sizeof(*s->mounts));
-        if (!s->mounts)
-                return error_set(e, -ENOMEM, "out of memory");
+        s->mounts = xcalloc(json_array_size(mounts) + 1, sizeof(*s->mounts));
         json_array_foreach(mounts, i, m) {
                 const char *dest = NULL, *type = NULL, *src = NULL;
                 char path[32];

@@ -63,9 +63,7 @@ int state_parse(const char *buf, size_t len, const char *what, struct state *s, 
                 r = error_set(e, -EINVAL, "%s: bundle \"%s\" is not an absolute path", what, bundle);
                 goto fail;
         }
-        s->oci_version = xstrdup(ver ? ver : "");
         s->id = xstrdup(id);
-        s->status = xstrdup(status ? status : "");
         s->bundle = xstrdup(bundle);
         return 0;
 fail:
@@ -75,9 +73,7 @@ fail:
 
 void state_free(struct state *s)
 {
-        free(s->oci_version);
         free(s->id);
-        free(s->status);
         free(s->bundle);
         kvlist_free(&s->annotations);
         memset(s, 0, sizeof(*s));

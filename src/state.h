@@ -8,10 +8,9 @@
 
 #define STATE_MAX_BYTES (1024 * 1024)
 
+/* ociVersion and status are checked to be strings, not kept: nothing decides on them. */
 struct state {
-        char *oci_version;
         char *id;
-        char *status;
         int pid;                  /* 0 when absent (crun's createContainer) */
         char *bundle;             /* absolute */
         struct kvlist annotations;

@@ -6,6 +6,20 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+
+char *proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd)
+{
+        snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+        return buf;
+}
+
+bool fd_same_inode(int a, int b)
+{
+        struct stat sa, sb;
+
+        return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
 
 void *xmalloc(size_t n)
 {
@@ -39,23 +53,42 @@ char *xasprintf(const char *fmt, ...)
         return p;
 }
 
-int strv_push(struct strv *s, char *owned)
+void *xrealloc(void *p, size_t n)
 {
-        char **v = realloc(s->v, (s->n + 2) * sizeof(char *));
-
-        if (!v) {
-                free(owned);
-                return -ENOMEM;
-        }
-        v[s->n++] = owned;
-        v[s->n] = NULL;
-        s->v = v;
-        return 0;
+        p = realloc(p, n ? n : 1);
+        if (!p)
+                abort();
+        return p;
 }
 
-int strv_push_copy(struct strv *s, const char *str)
+void *xcalloc(size_t n, size_t size)
 {
-        return strv_push(s, xstrdup(str));
+        void *p = calloc(n ? n : 1, size ? size : 1);
+
+        if (!p)
+                abort();
+        return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+        char *p = strndup(s, n);
+
+        if (!p)
+                abort();
+        return p;
+}
+
+void strv_push(struct strv *s, char *owned)
+{
+        s->v = xrealloc(s->v, (s->n + 2) * sizeof(char *));
+        s->v[s->n++] = owned;
+        s->v[s->n] = NULL;
+}
+
+void strv_push_copy(struct strv *s, const char *str)
+{
+        strv_push(s, xstrdup(str));
 }
 
 void strv_free(struct strv *s)
@@ -111,9 +144,7 @@ void strbuf_add(struct strbuf *b, const char *s, size_t n)
 
                 while (cap < b->len + n + 1)
                         cap *= 2;
-                b->s = realloc(b->s, cap);
-                if (!b->s)
-                        abort();        /* as xmalloc() */
+                b->s = xrealloc(b->s, cap);
                 b->cap = cap;
         }
         memcpy(b->s + b->len, s, n);
@@ -149,15 +180,10 @@ int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e,
                 ssize_t n;
 
                 if (size == cap) {
-                        char *nb;
-
                         if (cap > max)
                                 return error_set(e, -EFBIG, "%s: larger than %zu bytes", what, max);
                         cap *= 2;
-                        nb = realloc(buf, cap + 1);
-                        if (!nb)
-                                return error_set(e, -ENOMEM, "%s: out of memory", what);
-                        buf = nb;
+                        buf = xrealloc(buf, cap + 1);
                 }
                 n = read(fd, buf + size, cap - size);
                 if (n < 0) {
@@ -287,9 +313,7 @@ void kvlist_set(struct kvlist *l, const char *key, const char *value)
                         l->v[i].value = xstrdup(value);
                         return;
                 }
-        v = realloc(l->v, (l->n + 1) * sizeof(*v));
-        if (!v)
-                abort();
+        v = xrealloc(l->v, (l->n + 1) * sizeof(*v));
         v[l->n].key = xstrdup(key);
         v[l->n].value = xstrdup(value);
         l->v = v;

@@ -26,8 +26,9 @@ struct strv {
         size_t n;
 };
 
-int strv_push(struct strv *s, char *owned);        /* takes ownership, even on failure */
-int strv_push_copy(struct strv *s, const char *str);
+/* Out of memory, these abort (as xmalloc). */
+void strv_push(struct strv *s, char *owned);       /* takes ownership */
+void strv_push_copy(struct strv *s, const char *str);
 void strv_free(struct strv *s);
 bool strv_contains(const struct strv *s, const char *str);
 char *strv_join(const struct strv *s, const char *sep);
@@ -94,9 +95,22 @@ int parse_mode(const char *s, unsigned *mode);
 size_t str_escape(char *out, size_t size, const char *s);
 char *str_escape_dup(const char *s);
 
-/* Exits on allocation failure: there is nothing sensible a hook can do without memory. */
+/* "/proc/self/fd/N": reaches what fd names (mount(2) on an fd, reopening an O_PATH fd). */
+#define PROC_FD_PATH_MAX 32
+char *proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd);
+
+/* Are the two fds the same file (device and inode)? False when either cannot be stat'ed. */
+bool fd_same_inode(int a, int b);
+
+/*
+ * The one out-of-memory policy: these abort (nothing sensible a hook can do without
+ * memory), and so does everything that allocates (strv_push, strbuf_add, kvlist_set).
+ */
 void *xmalloc(size_t n);
+void *xrealloc(void *p, size_t n);
+void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* An ordered list of key/value pairs (annotations, environment). */

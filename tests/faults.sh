@@ -85,13 +85,14 @@ listing() {
 # the cgroups below the container cgroup: a child made for it is gone again after a fault
 cgroups() { (cd "$CGDIR" && find . -mindepth 1 -type d | sort); }
 snapshot() { { mounts; echo "---"; listing; echo "---"; cgroups; } >"$1"; }
-# run_hook: the hook with the state on stdin, stderr in $W/err, its syslog in $W/syslog.
+# run_hook: the hook with the state on stdin, stderr in $W/err, its syslog in $W/syslog;
+# under $HOOK_WRAP (an strace that injects a fault) when set.
 run_hook() {
         if [ -n "$PY" ] && mount -t tmpfs -o mode=755 omp-faults-dev /dev && mknod -m 666 /dev/null c 1 3; then
-                printf "%s" "$STATE" | SYSLOG=$W/syslog "$PY" -I -S -c "$LOGGER" timeout 20 "$HOOK" --plan "$PLAN" 2>"$W/err"
+                printf "%s" "$STATE" | SYSLOG=$W/syslog "$PY" -I -S -c "$LOGGER" timeout 20 $HOOK_WRAP "$HOOK" --plan "$PLAN" 2>"$W/err"
         else
                 : >"$W/syslog"
-                printf "%s" "$STATE" | timeout 20 "$HOOK" --plan "$PLAN" 2>"$W/err"
+                printf "%s" "$STATE" | timeout 20 $HOOK_WRAP "$HOOK" --plan "$PLAN" 2>"$W/err"
         fi
 }
 '
@@ -120,7 +121,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 in_ns() {
         bundle_in_cgroup "$cg2$CG" unshare -m -C --propagation private \
                 env HOOK="$hook" R="$R" B="$B" STATE="$STATE" PLAN="$PLAN" CGDIR="$cg2$CG" \
-                W="$work" PY="$python" LOGGER="$LOGGER" \
+                W="$work" PY="$python" LOGGER="$LOGGER" HOOK_WRAP="${HOOK_WRAP:-}" \
                 bash -c 'mount --bind "$R" "$R" || exit 99
                 '"$NS_LIB$1" >"$work/ns.log" 2>&1
 }
@@ -467,7 +468,72 @@ t_kill_wrapper() {
         result "wrapper: nothing left next to config.json but .config.json.XXXXXX ($tmp)" $? "$(grep '^other' "$b.out" "$b.2.out")"
 }
 
-for t in t_faults t_kill_hook t_kill_wrapper; do
+# nth_call PREPARE EDIT ANCHOR NAME MATCH: traces the hook on a case prepared like
+# fault's, and prints J such that the first call of NAME matching MATCH after the line
+# matching ANCHOR is the J-th call of NAME (strace's inject=NAME:when=J).
+nth_call() {
+        new_case "cal$((n + 1))"
+        NS_PREPARE=""
+        cd "$R" && eval "$1" || return
+        cd "$OLDPWD" || return
+        [ -z "$2" ] || plan_with "$2" || return
+        in_ns "$NS_PREPARE"'printf "%s" "$STATE" | strace -f -qq -o "$W/cal" "$HOOK" --plan "$PLAN"'
+        awk -v name="$4" -v anchor="$3" -v match_="$5" '
+                $2 ~ "^" name "\\(" { c++; if (seen && $0 ~ match_) { print c; found = 1; exit } }
+                $0 ~ anchor { seen = 1 }
+                END { exit !found }' "$work/cal"
+}
+
+# Faults no plan or rootfs can provoke, injected with strace at one system call: the
+# run still fails at the right action and leaves everything as it was. (LeakSanitizer
+# cannot run under ptrace: a sanitizer build's leak check is left to the other tests.)
+t_inject() {
+        local j strace="env ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 strace -qq -o /dev/null"
+        if ! command -v strace >/dev/null; then
+                result "injected faults # SKIP strace not installed" 0
+                return
+        fi
+        # mount(2) (no new mount API) reports success but made nothing: what is found at
+        # /run (a bind the runtime made) is not the new tmpfs, and must not be detached.
+        HOOK_WRAP="$strace -e inject=fsopen:error=ENOSYS -e inject=mount:retval=0:when=1" \
+                fault 1 "mount(2) lands elsewhere: the mount found at /run is not detached" \
+                'NS_PREPARE="mount --bind \"\$R/run\" \"\$R/run\" || exit 97
+                "'
+        # The handle to undo a created file cannot be taken (EMFILE): the action fails
+        # before creating it, instead of leaving it behind when a later action fails.
+        local prep='rm etc/machine-id && rmdir var/log && echo data >var/log'
+        if j=$(nth_call "$prep" "" '"machine-id", O_RDONLY.*O_PATH.* = -1 ENOENT' fcntl F_DUPFD_CLOEXEC); then
+                HOOK_WRAP="$strace -e inject=fcntl:error=EMFILE:when=$j" \
+                        fault 7 "no fd left to undo the machine-id it creates (EMFILE, fcntl call $j)" "$prep"
+        else
+                result "no fd left to undo the machine-id: calibration" 1 "$(tail -20 "$work/cal")"
+        fi
+        # EROFS from writing the rewritten file (not from opening it) is a write error,
+        # not the read-only rootfs that a bind stands in for.
+        local edit='s|target = "/etc/machine-id"; via = "bind";|target = "/etc/machine-id";|'
+        if j=$(nth_call : "$edit" '"/proc/self/fd/[0-9]+", O_RDWR' write '^'); then
+                HOOK_WRAP="$strace -e inject=write:error=EROFS:when=$j" \
+                        fault 7 "machine-id rewritten in place: EROFS from write (call $j) fails the action" : "$edit"
+        else
+                result "EROFS from write: calibration" 1 "$(tail -20 "$work/cal")"
+        fi
+        # A read-only machine-id (a runtime's bind) is bound over; the bind does not land
+        # (move_mount reports success, does nothing): the runtime's bind found there is
+        # neither taken for the new one nor detached when a later action fails.
+        echo 0123456789abcdef0123456789abcdef >"$work/ro-machine-id"
+        prep='rmdir var/log && echo data >var/log && NS_PREPARE="mount --bind \"\$W/ro-machine-id\" \"\$R/etc/machine-id\" &&
+                mount -o remount,bind,ro \"\$R/etc/machine-id\" || exit 96
+                "'
+        edit='s|target = "/etc/machine-id"; via = "bind";|target = "/etc/machine-id";|; s/replace = "empty"/replace = "always"/'
+        if j=$(nth_call "$prep" "$edit" '"/proc/self/fd/[0-9]+", O_RDWR.* = -1 EROFS' move_mount '^'); then
+                HOOK_WRAP="$strace -e inject=move_mount:retval=0:when=$j" \
+                        fault 7 "read-only machine-id: the file bound over it does not land (move_mount call $j)" "$prep" "$edit"
+        else
+                result "file bound over a read-only machine-id: calibration" 1 "$(tail -20 "$work/cal")"
+        fi
+}
+
+for t in t_faults t_inject t_kill_hook t_kill_wrapper; do
         start=$(date +%s%N)
         $t
         echo "# $t: $((($(date +%s%N) - start) / 1000000)) ms"

@@ -26,5 +26,13 @@ int main(void)
                    "%s: flag %#lx%s agrees with libmount (%#lx)", names[i], ours, clear ? " cleared" : "",
                    clear ? ~theirs : theirs);
         }
+        /* The new mount API's attributes come from the same table. */
+        ok(mountopt_mount_attr(0) == MOUNT_ATTR_RELATIME, "no flags: relatime");
+        ok(mountopt_mount_attr(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC) ==
+           (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC), "ro,nosuid,nodev,noexec");
+        ok(mountopt_mount_attr(MS_NODIRATIME | MS_NOSYMFOLLOW) == (MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW),
+           "nodiratime,nosymfollow");
+        ok(mountopt_mount_attr(MS_STRICTATIME) == MOUNT_ATTR_STRICTATIME, "strictatime");
+        ok(mountopt_mount_attr(MS_NOATIME | MS_STRICTATIME) == MOUNT_ATTR_NOATIME, "noatime wins over strictatime");
         return tap_done();
 }

@@ -123,7 +123,8 @@ static void check_open(const struct rootfs *r, const char *mode, const char *pat
         int ret = rootfs_open_at(r, path, O_RDONLY, &fd);
 
         if (want)
-                ok(ret == 0 && is(fd, want), "%s: open %s is root's %s (got %d)", mode, path, want + 5, ret);
+                ok(ret == 0 && is(fd, want), "%s: open %s is root's %s (got %d)", mode, path,
+                   want[4] ? want + 5 : "/", ret);
         else
                 ok(ret == -want_err, "%s: open %s fails with %s (got %d)", mode, path, strerror(want_err), ret);
 }

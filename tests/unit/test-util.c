@@ -5,7 +5,46 @@
 #include "util.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Linked with -Wl,--wrap=realloc: out of memory on demand. */
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static bool realloc_fails;
+
+void *__wrap_realloc(void *p, size_t n)
+{
+        return realloc_fails ? NULL : __real_realloc(p, n);
+}
+
+/*
+ * One out-of-memory policy: abort, as xmalloc does (nothing sensible a hook can do
+ * without memory). A push that failed quietly would drop a directory out of rollback.
+ */
+static void test_oom_aborts(void)
+{
+        struct strv s = { 0 };
+        int status = 0;
+        pid_t pid;
+
+        strv_push_copy(&s, "/run");
+        fflush(stdout);
+        pid = fork();
+        if (pid == 0) {
+                realloc_fails = true;
+                strv_push_copy(&s, "/run/lock");
+                _exit(0);
+        }
+        if (pid < 0 || waitpid(pid, &status, 0) != pid)
+                status = -1;
+        ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "strv_push aborts when realloc fails (status %#x)", status);
+        ok(s.n == 1 && strcmp(s.v[0], "/run") == 0, "the parent's list is untouched");
+        strv_free(&s);
+}
 
 static void test_paths(void)
 {
@@ -171,5 +210,6 @@ int main(void)
         test_mountopts();
         test_kvlist();
         test_escape();
+        test_oom_aborts();
         return tap_done();
 }
