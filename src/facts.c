@@ -132,6 +132,15 @@ static void gather_command(const struct rootfs *root, const struct spec *spec, c
                 x->detail = xasprintf("cannot be followed in the rootfs (%s)", strerror(-r));
 }
 
+/* Without a shell in front, the command behind it is args[0] itself: look once. */
+static void exec_fact_copy(const struct exec_fact *from, struct exec_fact *to)
+{
+        *to = *from;
+        to->command = xstrdup(from->command);
+        to->path = from->path ? xstrdup(from->path) : NULL;
+        to->detail = from->detail ? xstrdup(from->detail) : NULL;
+}
+
 /*
  * Where the runtime mounts dest: its canonical place in the rootfs, through the
  * image's symlinks (runc and crun resolve destinations so). Components missing in
@@ -169,7 +178,10 @@ void facts_gather(const struct spec *spec, bool mount_preview, struct facts *f)
         }
         f->inspected = true;
         gather_command(&root, spec, spec->args.n ? spec->args.v[0] : "", &f->argv0);
-        gather_command(&root, spec, shell_cmd, &f->shell);
+        if (strcmp(shell_cmd, f->argv0.command) == 0)
+                exec_fact_copy(&f->argv0, &f->shell);
+        else
+                gather_command(&root, spec, shell_cmd, &f->shell);
         for (size_t i = 0; mount_preview && i < spec->n_mounts; i++)
                 strv_push(&f->mount_dests, mount_dest_in_rootfs(&root, spec->mounts[i].destination));
         rootfs_close(&root);
