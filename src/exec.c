@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
@@ -12,7 +11,6 @@
 #include <sys/stat.h>
 
 #include "cgroup.h"
-#include "log.h"
 #include "mount.h"
 #include "mounttable.h"
 #include "rootfs.h"
@@ -235,8 +233,6 @@ static int carry_over(struct executor *x, const struct op *op, const struct carr
                 r = mount_bind_at(c->fds[i], mp, true, 0);
                 if (r < 0)
                         return error_setsys(e, r, "cannot carry over %s", path);
-                log_msg(LOG_DEBUG, "%s: carried over the mount at %s (mount id %" PRIu64 ")", op->target, path,
-                        c->table.v[i].id);
         }
         return 0;
 }

@@ -279,15 +279,18 @@ e2e_resolve_suite() {
 	echo "$suite"
 }
 
-e2e_rootfs_fresh() {
-	local dir=$1 suite=$2 stamp=$1/.omp-e2e-stamp
-	[ -f "$stamp" ] || return 1
-	[ "$(sed -n 1p "$stamp")" = "$E2E_IMAGE_PACKAGES" ] || return 1
-	case $suite in
+# e2e_cache_fresh STAMP PACKAGES SUITE: a cached tree is usable when its stamp names
+# the same package list and, for a moving suite, is younger than OMP_E2E_MAX_AGE days.
+e2e_cache_fresh() {
+	[ -f "$1" ] || return 1
+	[ "$(sed -n 1p "$1")" = "$2" ] || return 1
+	case $3 in
 	testing|unstable|sid)
-		[ -z "$(find "$stamp" -mtime +"$OMP_E2E_MAX_AGE")" ] || return 1;;
+		[ -z "$(find "$1" -mtime +"$OMP_E2E_MAX_AGE")" ] || return 1;;
 	esac
 }
+
+e2e_rootfs_fresh() { e2e_cache_fresh "$1/.omp-e2e-stamp" "$E2E_IMAGE_PACKAGES" "$2"; }
 
 e2e_rootfs() {
 	local want=$1 mirror suite dir tmp

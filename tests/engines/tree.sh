@@ -21,13 +21,7 @@ tree_key() {
 }
 
 tree_fresh() {
-	local dir=$1 suite=$2 stamp=$1/.omp-engines-stamp
-	[ -f "$stamp" ] && [ -x "$dir/usr/sbin/dockerd" ] || return 1
-	[ "$(sed -n 1p "$stamp")" = "$TREE_PACKAGES" ] || return 1
-	case $suite in
-	testing|unstable|sid)
-		[ -z "$(find "$stamp" -mtime +"$OMP_E2E_MAX_AGE")" ] || return 1;;
-	esac
+	[ -x "$1/usr/sbin/dockerd" ] && e2e_cache_fresh "$1/.omp-engines-stamp" "$TREE_PACKAGES" "$2"
 }
 
 # tree_build SUITE: a cached tree for SUITE. The mirror is apt's (e2e_mirror).
