@@ -375,7 +375,7 @@ static void log_run(const struct resolution *r, const enum exec_outcome *outcome
                 log_msg(LOG_DEBUG, "%.*s: plan %s (%s): %s", shortid, r->id, pr->plan->name, pr->plan->file, pr->why);
                 for (size_t j = pr->first_op; j < pr->first_op + pr->n_ops; j++)
                         log_msg(LOG_DEBUG, "%.*s: %s:%d: %s %s: %s%s%s", shortid, r->id, pr->plan->file,
-                                r->ops[j].action->line, action_kind_name(r->ops[j].kind), r->ops[j].target,
+                                r->ops[j].line, action_kind_name(r->ops[j].kind), r->ops[j].target,
                                 exec_outcome_name(outcomes[j]), r->ops[j].skipped ? ": " : "",
                                 r->ops[j].skipped ? r->ops[j].why : "");
         }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "action.h"
 #include "cgroup.h"
 #include "mountopt.h"
 #include "vars.h"
@@ -18,109 +19,6 @@ struct loader {
 };
 
 #define problem(L, line, fmt, ...) diag_add((L)->d, "%s:%d: " fmt, (L)->file, (line), ##__VA_ARGS__)
-
-enum field_type {
-        FIELD_NAME,               /* plain string */
-        FIELD_PATH,               /* template; absolute and normalized inside the container */
-        FIELD_SOURCE,             /* template; absolute (host or rootfs) */
-        FIELD_TEXT,               /* template, any text */
-        FIELD_BOOL,
-        FIELD_MODE,               /* octal string, at most 07777 */
-        FIELD_TMPFS_OPTIONS,
-        FIELD_BIND_OPTIONS,
-        FIELD_SOURCE_IN,          /* "host" | "rootfs" */
-        FIELD_REPLACE,            /* "missing" | "empty" | "always" */
-        FIELD_VIA,                /* "write" | "bind" */
-        FIELD_WHEN,
-        FIELD_CGROUP_CHILD,       /* one plain name, not a kernel file's */
-};
-
-struct field {
-        const char *key;
-        enum field_type type;
-        bool required;
-        size_t offset;            /* into struct action */
-};
-
-#define F(k, t, req, member) { k, t, req, offsetof(struct action, member) }
-#define COMMON_FIELDS F("name", FIELD_NAME, false, name), F("when", FIELD_WHEN, false, when)
-
-/*
- * The schema: one table per action kind. Adding an action kind means a row in
- * action_kinds, a table here and a case in the resolver and executor.
- */
-static const struct field tmpfs_fields[] = {
-        COMMON_FIELDS,
-        F("target", FIELD_PATH, true, target),
-        F("options", FIELD_TMPFS_OPTIONS, false, options),
-        F("keep_submounts", FIELD_BOOL, false, keep_submounts),
-        { 0 },
-};
-
-static const struct field bind_fields[] = {
-        COMMON_FIELDS,
-        F("source", FIELD_SOURCE, true, source),
-        F("source_in", FIELD_SOURCE_IN, false, source_in_rootfs),
-        F("target", FIELD_PATH, true, target),
-        F("readonly", FIELD_BOOL, false, readonly),
-        F("create", FIELD_BOOL, false, create),
-        F("recursive", FIELD_BOOL, false, recursive),
-        F("options", FIELD_BIND_OPTIONS, false, options),
-        { 0 },
-};
-
-static const struct field cgroup_fields[] = {
-        COMMON_FIELDS,
-        F("target", FIELD_PATH, false, target),
-        F("child", FIELD_CGROUP_CHILD, false, child),
-        { 0 },
-};
-
-static const struct field mkdir_fields[] = {
-        COMMON_FIELDS,
-        F("target", FIELD_PATH, true, target),
-        F("mode", FIELD_MODE, false, mode),
-        { 0 },
-};
-
-static const struct field file_fields[] = {
-        COMMON_FIELDS,
-        F("target", FIELD_PATH, true, target),
-        F("content", FIELD_TEXT, true, content),
-        F("mode", FIELD_MODE, false, mode),
-        F("replace", FIELD_REPLACE, false, replace),
-        F("via", FIELD_VIA, false, via_bind),
-        { 0 },
-};
-
-static const struct action_kind_def {
-        const char *name;
-        const struct field *fields;
-        void (*defaults)(struct action *a);
-} action_kinds[_ACTION_KIND_MAX];
-
-static void tmpfs_defaults(struct action *a) { a->keep_submounts = true; }
-static void bind_defaults(struct action *a) { a->create = true; a->recursive = true; }
-static void cgroup_defaults(struct action *a)
-{
-        a->target = xstrdup("/sys/fs/cgroup");
-        a->child = xstrdup(CGROUP_CHILD_DEFAULT);
-}
-static void mkdir_defaults(struct action *a) { a->mode = 0755; }
-static void file_defaults(struct action *a) { a->mode = 0644; a->replace = REPLACE_EMPTY; }
-
-static const struct action_kind_def action_kinds[_ACTION_KIND_MAX] = {
-        [ACTION_TMPFS] = { "tmpfs", tmpfs_fields, tmpfs_defaults },
-        [ACTION_BIND] = { "bind", bind_fields, bind_defaults },
-        [ACTION_CGROUP] = { "cgroup", cgroup_fields, cgroup_defaults },
-        [ACTION_MKDIR] = { "mkdir", mkdir_fields, mkdir_defaults },
-        [ACTION_FILE] = { "file", file_fields, file_defaults },
-};
-
-const char *action_kind_name(enum action_kind kind)
-{
-        return action_kinds[kind].name;
-}
 
 static const char *setting_type_name(int type)
 {
@@ -196,26 +94,52 @@ static bool parse_options_field(struct loader *L, config_setting_t *s, const cha
 
 static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c);
 
-static bool parse_enum_field(struct loader *L, config_setting_t *s, const char *v,
-                             const char *const *names, size_t n, int *out)
+/* Writes a FIELD_ENUM's value: the index of its name in the field's table. */
+static bool parse_enum_field(struct loader *L, const struct field *f, config_setting_t *s, const char *v,
+                             unsigned *out)
 {
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(v, names[i]) == 0) {
-                        *out = (int)i;
+        for (unsigned i = 0; i < f->n_values; i++)
+                if (f->values[i] && strcmp(v, f->values[i]) == 0) {
+                        *out = i;
                         return true;
                 }
         problem(L, line_of(s), "%s: unknown value \"%s\"", config_setting_name(s), v);
         return false;
 }
 
+/* A string field's value checked by its type; false when it was reported. */
+static bool check_string_field(struct loader *L, const struct field *f, config_setting_t *s, const char *v)
+{
+        switch (f->type) {
+        case FIELD_PATH:
+        case FIELD_SOURCE:
+                return check_path(L, s, v);
+        case FIELD_TEXT:
+                return check_template(L, s, v);
+        case FIELD_TMPFS_OPTIONS:
+        case FIELD_BIND_OPTIONS:
+                return parse_options_field(L, s, v, f->type == FIELD_TMPFS_OPTIONS ? MOUNTOPT_TMPFS : MOUNTOPT_BIND);
+        case FIELD_CGROUP_CHILD:
+                if (!cgroup_child_name_ok(v)) {
+                        problem(L, line_of(s), "child \"%s\" must be one name of letters, digits, \"-_.@\", "
+                                "not starting with \"cgroup.\"", v);
+                        return false;
+                }
+                return true;
+        case FIELD_NAME:
+        case FIELD_BOOL:
+        case FIELD_MODE:
+        case FIELD_ENUM:
+        case FIELD_WHEN:
+                return true;
+        }
+        return true;
+}
+
 static bool parse_field(struct loader *L, const struct field *f, config_setting_t *s, struct action *a)
 {
-        static const char *const source_in_names[] = { "host", "rootfs" };
-        static const char *const replace_names[] = { "missing", "empty", "always" };
-        static const char *const via_names[] = { "write", "bind" };
         void *field = (char *)a + f->offset;
         const char *v;
-        int i;
 
         if (f->type == FIELD_WHEN)
                 return parse_when(L, s, field);
@@ -234,54 +158,17 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
         v = want_string(L, s);
         if (!v)
                 return false;
-        switch (f->type) {
-        case FIELD_PATH:
-        case FIELD_SOURCE:
-                if (!check_path(L, s, v))
-                        return false;
-                break;
-        case FIELD_TEXT:
-                if (!check_template(L, s, v))
-                        return false;
-                break;
-        case FIELD_MODE:
-                if (parse_mode(v, &a->mode) < 0) {
+        if (f->type == FIELD_MODE) {
+                if (parse_mode(v, field) < 0) {
                         problem(L, line_of(s), "mode \"%s\" must be octal, at most 7777", v);
                         return false;
                 }
                 return true;
-        case FIELD_TMPFS_OPTIONS:
-        case FIELD_BIND_OPTIONS:
-                if (!parse_options_field(L, s, v, f->type == FIELD_TMPFS_OPTIONS ? MOUNTOPT_TMPFS : MOUNTOPT_BIND))
-                        return false;
-                break;
-        case FIELD_SOURCE_IN:
-                if (!parse_enum_field(L, s, v, source_in_names, ELEMENTSOF(source_in_names), &i))
-                        return false;
-                a->source_in_rootfs = i == 1;
-                return true;
-        case FIELD_REPLACE:
-                if (!parse_enum_field(L, s, v, replace_names, ELEMENTSOF(replace_names), &i))
-                        return false;
-                a->replace = (enum file_replace)i;
-                return true;
-        case FIELD_VIA:
-                if (!parse_enum_field(L, s, v, via_names, ELEMENTSOF(via_names), &i))
-                        return false;
-                a->via_bind = i == 1;
-                return true;
-        case FIELD_CGROUP_CHILD:
-                if (!cgroup_child_name_ok(v)) {
-                        problem(L, line_of(s), "child \"%s\" must be one name of letters, digits, \"-_.@\", "
-                                "not starting with \"cgroup.\"", v);
-                        return false;
-                }
-                break;
-        case FIELD_NAME:
-        case FIELD_BOOL:
-        case FIELD_WHEN:
-                break;
         }
+        if (f->type == FIELD_ENUM)
+                return parse_enum_field(L, f, s, v, field);
+        if (!check_string_field(L, f, s, v))
+                return false;
         free(*(char **)field);
         *(char **)field = xstrdup(v);
         return true;
@@ -379,17 +266,14 @@ static bool parse_action_kind(struct loader *L, config_setting_t *s, enum action
         const char *v;
 
         if (!t) {
-                problem(L, line_of(s), "action has no type (one of tmpfs, bind, cgroup, mkdir, file)");
+                problem(L, line_of(s), "action has no type (one of %s)", action_kind_list());
                 return false;
         }
         v = want_string(L, t);
         if (!v)
                 return false;
-        for (int k = 0; k < _ACTION_KIND_MAX; k++)
-                if (strcmp(v, action_kinds[k].name) == 0) {
-                        *kind = (enum action_kind)k;
-                        return true;
-                }
+        if (action_kind_from_name(v, kind))
+                return true;
         problem(L, line_of(t), "unknown action \"%s\"", v);
         return false;
 }
@@ -407,8 +291,9 @@ static bool parse_action(struct loader *L, config_setting_t *s, struct action *a
         }
         if (!parse_action_kind(L, s, &a->kind))
                 return false;
-        fields = action_kinds[a->kind].fields;
-        action_kinds[a->kind].defaults(a);
+        fields = action_ops_of(a->kind)->fields;
+        if (action_ops_of(a->kind)->defaults)
+                action_ops_of(a->kind)->defaults(a);
         for (int i = 0; i < config_setting_length(s); i++) {
                 config_setting_t *k = config_setting_get_elem(s, (unsigned)i);
                 const char *key = config_setting_name(k);
@@ -419,7 +304,7 @@ static bool parse_action(struct loader *L, config_setting_t *s, struct action *a
                 f = find_field(fields, key);
                 if (!f) {
                         problem(L, line_of(k), "unknown key \"%s\" for action %s", key,
-                                action_kinds[a->kind].name);
+                                action_kind_name(a->kind));
                         ok = false;
                         continue;
                 }
@@ -428,7 +313,7 @@ static bool parse_action(struct loader *L, config_setting_t *s, struct action *a
         for (const struct field *f = fields; f->key; f++)
                 if (f->required && !config_setting_get_member(s, f->key)) {
                         problem(L, a->line, "action %s needs \"%s\"",
-                                action_kinds[a->kind].name, f->key);
+                                action_kind_name(a->kind), f->key);
                         ok = false;
                 }
         return ok;

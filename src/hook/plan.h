@@ -24,13 +24,28 @@ enum action_kind {
         _ACTION_KIND_MAX,
 };
 
-/* When a file action writes: the file is missing, missing or empty, or always. */
+/* When a file action writes: the target is missing, missing or empty, or always. */
 enum file_replace {
         REPLACE_MISSING,
         REPLACE_EMPTY,
         REPLACE_ALWAYS,
 };
 
+enum bind_source_in {
+        SOURCE_IN_HOST,
+        SOURCE_IN_ROOTFS,
+};
+
+enum file_via {
+        VIA_WRITE,
+        VIA_BIND,
+};
+
+/*
+ * One action as the plan says it; the keys each kind accepts, their defaults and
+ * what they mean are in its action-<kind>.c. Enum-valued keys are unsigned here
+ * (the loader's FIELD_ENUM writes them).
+ */
 struct action {
         enum action_kind kind;
         int line;
@@ -39,7 +54,7 @@ struct action {
 
         char *target;             /* template; absolute inside the container */
         char *source;             /* bind: template */
-        bool source_in_rootfs;    /* bind: source names a path inside the rootfs */
+        unsigned source_in;       /* bind: enum bind_source_in */
         char *options;            /* tmpfs, bind: mount options (plain text, no variables) */
         bool keep_submounts;      /* tmpfs: carry over mounts below the target */
         bool readonly;            /* bind */
@@ -47,8 +62,8 @@ struct action {
         bool recursive;           /* bind */
         unsigned mode;            /* mkdir, file, tmpfs root */
         char *content;            /* file: template */
-        enum file_replace replace;
-        bool via_bind;            /* file: bind a private copy over the target, never write it */
+        unsigned replace;         /* file: enum file_replace */
+        unsigned via;             /* file: enum file_via (bind: a private copy over the target) */
         char *child;              /* cgroup: the delegated child cgroup's name */
 };
 
@@ -69,4 +84,5 @@ int plan_load_string(const char *text, size_t len, const char *path, struct plan
 
 void plan_free(struct plan *p);
 
+/* "tmpfs", "bind", ... (from the table of action kinds, action.c). */
 const char *action_kind_name(enum action_kind kind);

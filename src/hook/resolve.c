@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
-#include "cgroup.h"
+#include "action.h"
 #include "vars.h"
 
 struct resolver {
@@ -31,43 +31,57 @@ static struct op *resolver_new_op(struct resolver *R, const struct plan *p, cons
         op = &out->ops[out->n_ops++];
         memset(op, 0, sizeof(*op));
         op->plan = p;
-        op->action = a;
         op->kind = a->kind;
+        op->line = a->line;
+        op->name = a->name;
         return op;
 }
 
-static int expand(struct resolver *R, const struct plan *p, const struct action *a, const char *what,
-                  const char *tmpl, char **out, struct error *e)
+const struct spec *resolver_spec(const struct resolver *R)
+{
+        return R->spec;
+}
+
+int resolve_expand(struct resolver *R, const struct op *op, const char *what, const char *tmpl, char **out,
+                   struct error *e)
 {
         int r = vars_expand(tmpl, &R->vars, out, e);
 
         if (r < 0)
-                return error_wrap(e, "%s:%d: %s: ", p->file, a->line, what);
+                return error_wrap(e, "%s:%d: %s: ", op->plan->file, op->line, what);
         return 0;
 }
 
 /* Variables may carry anything; a path must still be a clean absolute path after expansion. */
-static int expand_path(struct resolver *R, const struct plan *p, const struct action *a, const char *what,
-                       const char *tmpl, char **out, struct error *e)
+int resolve_expand_path(struct resolver *R, const struct op *op, const char *what, const char *tmpl,
+                        char **out, struct error *e)
 {
-        int r = expand(R, p, a, what, tmpl, out, e);
+        int r = resolve_expand(R, op, what, tmpl, out, e);
 
         if (r < 0)
                 return r;
         if (!path_is_normalized_absolute(*out) || strcmp(*out, "/") == 0) {
                 r = error_set(e, -EINVAL, "%s:%d: %s \"%s\" is not an absolute, normalized path after expansion",
-                              p->file, a->line, what, *out);
+                              op->plan->file, op->line, what, *out);
                 free(*out);
                 *out = NULL;
         }
         return r;
 }
 
+int resolve_mount_options(const struct op *op, const char *options, enum mountopt_for k, struct mountopt *out,
+                          struct error *e)
+{
+        if (mountopt_parse(options, k, out, e) < 0)
+                return error_wrap(e, "%s:%d: options: ", op->plan->file, op->line);
+        return 0;
+}
+
 /*
  * What config.json mounts beneath the target, where it lands when the facts say
  * (the dry run's preview: at run time the mount table decides).
  */
-static void collect_keep(struct resolver *R, struct op *op)
+void resolve_collect_keep(struct resolver *R, struct op *op)
 {
         const struct strv *real = R->cin.facts ? &R->cin.facts->mount_dests : NULL;
 
@@ -79,48 +93,17 @@ static void collect_keep(struct resolver *R, struct op *op)
         }
 }
 
-static int resolve_action(struct resolver *R, const struct plan *p, const struct action *a,
-                          struct op *op, struct error *e)
+/* The parts every kind shares (target, owner), then the kind's own. */
+static int resolve_action(struct resolver *R, const struct action *a, struct op *op, struct error *e)
 {
-        int r;
+        int r = resolve_expand_path(R, op, "target", a->target, &op->target, e);
 
-        if ((r = expand_path(R, p, a, "target", a->target, &op->target, e)) < 0)
+        if (r < 0)
                 return r;
         op->host_path = path_join(R->out->rootfs, op->target);
-        switch (a->kind) {
-        case ACTION_TMPFS:
-                if ((r = mountopt_parse(a->options, MOUNTOPT_TMPFS, &op->opts, e)) < 0)
-                        return error_wrap(e, "%s:%d: options: ", p->file, a->line);
-                if (a->keep_submounts)
-                        collect_keep(R, op);
-                break;
-        case ACTION_BIND:
-                if ((r = mountopt_parse(a->options, MOUNTOPT_BIND, &op->opts, e)) < 0)
-                        return error_wrap(e, "%s:%d: options: ", p->file, a->line);
-                if (a->readonly)
-                        op->opts.flags |= MS_RDONLY;
-                if ((r = expand_path(R, p, a, "source", a->source, &op->source, e)) < 0)
-                        return r;
-                break;
-        case ACTION_CGROUP:
-                op->cgroupns_private = R->spec->cgroupns_private || R->spec->cgroupns_joined;
-                op->cgroups_path = xstrdup(R->spec->cgroups_path ? R->spec->cgroups_path : "");
-                if (cgroup_expected_path(op->cgroups_path, &op->cgroup_expected, &op->cgroup_relative) < 0)
-                        return error_set(e, -EINVAL, "config.json: linux.cgroupsPath \"%s\" is not a cgroup path",
-                                         op->cgroups_path);
-                if (!op->cgroup_expected)
-                        op->cgroup_expected = xstrdup("");
-                break;
-        case ACTION_FILE:
-                if ((r = expand(R, p, a, "content", a->content, &op->content, e)) < 0)
-                        return r;
-                op->content_len = strlen(op->content);
-                break;
-        case ACTION_MKDIR:
-        case _ACTION_KIND_MAX:
-                break;
-        }
-        return 0;
+        op->uid = R->out->root_uid;
+        op->gid = R->out->root_gid;
+        return action_ops_of(a->kind)->resolve(R, a, op, e);
 }
 
 static int resolve_plan(struct resolver *R, const struct plan *p, struct plan_result *pr, struct error *e)
@@ -140,7 +123,7 @@ static int resolve_plan(struct resolver *R, const struct plan *p, struct plan_re
                         free(op->why);
                         op->why = NULL;
                 }
-                r = resolve_action(R, p, a, op, e);
+                r = resolve_action(R, a, op, e);
                 pr->n_ops++;
                 if (r < 0)
                         return r;
@@ -223,6 +206,7 @@ void resolution_free(struct resolution *r)
                 free(op->content);
                 free(op->cgroups_path);
                 free(op->cgroup_expected);
+                free(op->child);
         }
         free(r->ops);
         for (size_t i = 0; i < r->n_plans; i++)
