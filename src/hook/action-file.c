@@ -102,6 +102,19 @@ static int create_file(int dirfd, const char *name, const struct op *op, struct 
         return exec_chown_at(op, fd, "", e);
 }
 
+/* Rollback: puts a rewritten file's old content and mode back, into the same inode. */
+static void restore_file(const struct undo *u)
+{
+        int fd = openat(u->file_dirfd, u->file_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+
+        if (fd < 0)
+                return;
+        if (ftruncate(fd, 0) == 0 && u->old_len)
+                (void)!write(fd, u->old_content, u->old_len);
+        (void)fchmod(fd, u->old_mode);
+        close(fd);
+}
+
 /*
  * Rewrites the very inode checked (reopened through its O_PATH fd), keeping a backup for
  * rollback. Returns 0, a negative errno with e set, or EXEC_READ_ONLY (e untouched).
@@ -131,6 +144,7 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
         u->old_mode = st->st_mode & 07777;
         u->file_dirfd = TAKE_FD(keep);
         u->file_name = xstrdup(name);
+        u->restore = restore_file;
         if ((st->st_size > 0 && ftruncate(fd, 0) < 0) || (r = write_all(fd, op->content, op->content_len)) < 0 ||
             fchmod(fd, op->mode) < 0)
                 return error_setsys(e, r < 0 ? r : -errno, "cannot write %s", op->target);

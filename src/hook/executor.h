@@ -23,10 +23,11 @@ struct undo {
         int remount_fd;           /* a mount whose flags we changed, or -1 */
         unsigned long old_flags;  /* ... and what they were */
         struct strv dirs;         /* directories we created */
-        int file_dirfd;           /* a file (or symlink) we created or rewrote: its directory */
+        int file_dirfd;           /* a file (or symlink) we created or changed: its directory */
         char *file_name;
-        bool file_created;
-        char *old_content;        /* for a rewritten file */
+        bool file_created;        /* rollback unlinks it */
+        void (*restore)(const struct undo *u);  /* changed, not created: the kind's way back */
+        char *old_content;        /* ... what was there, for restore */
         size_t old_len;
         mode_t old_mode;
         struct cgroup_undo cg;    /* a delegated cgroup */

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mount.h"
@@ -22,19 +21,6 @@ struct undo *undo_new(struct executor *x)
         return u;
 }
 
-/* Puts a rewritten file's old content and mode back, into the same inode. */
-static void undo_rewrite(const struct undo *u)
-{
-        int fd = openat(u->file_dirfd, u->file_name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-
-        if (fd < 0)
-                return;
-        if (ftruncate(fd, 0) == 0 && u->old_len)
-                (void)!write(fd, u->old_content, u->old_len);
-        (void)fchmod(fd, u->old_mode);
-        close(fd);
-}
-
 static void undo_rollback(struct executor *x, struct undo *u)
 {
         if (u->mount_fd >= 0)
@@ -43,8 +29,8 @@ static void undo_rollback(struct executor *x, struct undo *u)
                 (void)mount_set_flags(u->remount_fd, u->old_flags, false);
         if (u->file_dirfd >= 0 && u->file_created)
                 (void)unlinkat(u->file_dirfd, u->file_name, 0);
-        if (u->file_dirfd >= 0 && !u->file_created)
-                undo_rewrite(u);
+        if (u->file_dirfd >= 0 && u->restore)
+                u->restore(u);
         rootfs_rmdir_created(&x->root, &u->dirs);
 }
 
