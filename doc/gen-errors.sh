@@ -33,6 +33,10 @@ describe() {
         plan-bad-replace) echo "unknown \`replace\` value" ;;
         plan-bad-cgroup-child) echo "\`child\` of a cgroup action not one plain name" ;;
         plan-bad-via) echo "unknown \`via\` value" ;;
+        plan-symlink-no-source) echo "a symlink action without \`source\`" ;;
+        plan-symlink-bad-replace) echo "symlink \`replace\` other than \`missing\` or \`always\`" ;;
+        plan-symlink-empty-source) echo "symlink \`source\` empty after expansion" ;;
+        plan-symlink-unknown-key) echo "a key the symlink action does not have" ;;
         plan-bad-exec-pattern) echo "an \`exec\` pattern that is not an absolute path glob" ;;
         plan-bad-tmpfs-option) echo "unknown tmpfs option" ;;
         plan-bad-tmpfs-mode) echo "tmpfs \`mode=\` not octal" ;;

@@ -452,6 +452,52 @@ PLAN
         result "bind: nothing leaks into the host's mount table" $?
 }
 
+# symlink actions: made, replaced without following the old link (which points at a
+# host file), left alone, made below new parents; idempotent; rolled back on failure.
+t_symlink_action() {
+        new_case links
+        echo host >"$work/links-hostfile" && mkdir -p "$work/links-hostdir" &&
+                ln -s "$work/links-hostfile" "$R/etc/old" && ln -s /nope "$R/etc/keep" &&
+                echo image >"$R/etc/regular" && ln -s "$work/links-hostdir" "$R/hostdir"
+        cat >"$B/plan.conf" <<'PLAN'
+version = 1;
+actions = (
+  { type = "symlink"; target = "/etc/mtab"; source = "../proc/self/mounts"; },
+  { type = "symlink"; target = "/etc/old"; source = "/usr/share/zoneinfo/${hostname}"; replace = "always"; },
+  { type = "symlink"; target = "/etc/keep"; source = "/elsewhere"; },
+  { type = "symlink"; target = "/var/lib/new/link"; source = "../x"; }
+);
+PLAN
+        PLAN=$B/plan.conf in_ns 'hook || exit 1
+               [ "$(readlink "$R/etc/mtab")" = ../proc/self/mounts ] || exit 2
+               [ "$(readlink "$R/etc/old")" = /usr/share/zoneinfo/t ] || exit 3
+               [ "$(readlink "$R/etc/keep")" = /nope ] || exit 4
+               [ "$(readlink "$R/var/lib/new/link")" = ../x ] || exit 5
+               hook || exit 6
+               [ "$(readlink "$R/etc/old")" = /usr/share/zoneinfo/t ] || exit 7'
+        result "symlink: made, replaced, left alone, made below new parents; a second run changes nothing" $?
+        [ -f "$work/links-hostfile" ] && [ ! -L "$work/links-hostfile" ] && [ "$(cat "$work/links-hostfile")" = host ]
+        result "symlink: the old link's host file was not followed" $?
+        cat >"$B/plan.conf" <<'PLAN'
+version = 1;
+actions = (
+  { type = "symlink"; target = "/etc/new"; source = "x"; },
+  { type = "symlink"; target = "/etc/mtab"; source = "/changed"; replace = "always"; },
+  { type = "symlink"; target = "/etc/regular"; source = "y"; replace = "always"; }
+);
+PLAN
+        PLAN=$B/plan.conf in_ns 'hook && exit 1; exit 0'
+        [ ! -e "$R/etc/new" ] && [ ! -L "$R/etc/new" ] && [ "$(readlink "$R/etc/mtab")" = ../proc/self/mounts ] &&
+                [ "$(cat "$R/etc/regular")" = image ] && grep -q "/etc/regular exists and is not a symlink" "$work/log"
+        result "symlink: a file in the way is refused, and what was done is undone (the replaced link restored)" $?
+        cat >"$B/plan.conf" <<'PLAN'
+version = 1;
+actions = ( { type = "symlink"; target = "/hostdir/x"; source = "y"; } );
+PLAN
+        PLAN=$B/plan.conf in_ns 'hook && exit 1; exit 0' && [ -z "$(ls -A "$work/links-hostdir")" ] && grep -q "refusing to follow it out" "$work/log"
+        result "symlink: a parent linking to a host directory is not followed out of the rootfs" $?
+}
+
 t_systemd_plan
 t_machine_id_missing
 t_idempotent
@@ -478,4 +524,5 @@ t_etc_symlink
 t_tmp_symlink_to_host_etc
 t_rollback_middle
 t_bind
+t_symlink_action
 tap_done

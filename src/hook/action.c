@@ -10,6 +10,7 @@ static const struct action_ops *const action_table[_ACTION_KIND_MAX] = {
         [ACTION_CGROUP] = &action_cgroup_ops,
         [ACTION_MKDIR] = &action_mkdir_ops,
         [ACTION_FILE] = &action_file_ops,
+        [ACTION_SYMLINK] = &action_symlink_ops,
 };
 
 const struct action_ops *action_ops_of(enum action_kind kind)

@@ -63,7 +63,7 @@ struct action_ops {
 };
 
 extern const struct action_ops action_tmpfs_ops, action_bind_ops, action_cgroup_ops, action_mkdir_ops,
-        action_file_ops;
+        action_file_ops, action_symlink_ops;
 
 const struct action_ops *action_ops_of(enum action_kind kind);
 

@@ -21,6 +21,7 @@ enum action_kind {
         ACTION_CGROUP,
         ACTION_MKDIR,
         ACTION_FILE,
+        ACTION_SYMLINK,
         _ACTION_KIND_MAX,
 };
 

@@ -53,7 +53,7 @@ static int setup(void)
 
 static const char *plan_text(void)
 {
-        static char text[2048];
+        static char text[4096];
 
         snprintf(text, sizeof(text),
                  "version = 1;\nactions = (\n"
@@ -61,7 +61,8 @@ static const char *plan_text(void)
                  "{ type = \"file\"; target = \"/etc/x/hostname\"; content = \"h\"; },\n"
                  "{ type = \"file\"; target = \"/etc/mid\"; content = \"m\"; via = \"bind\"; },\n"
                  "{ type = \"bind\"; source = \"%s/srcfile\"; target = \"/mnt/f\"; readonly = true; },\n"
-                 "{ type = \"tmpfs\"; target = \"/run/t\"; }\n"
+                 "{ type = \"tmpfs\"; target = \"/run/t\"; },\n"
+                 "{ type = \"symlink\"; target = \"/l/d/link\"; source = \"../x\"; }\n"
                  ");\n", top);
         return text;
 }
@@ -131,6 +132,8 @@ static void check_owners(void)
         ok(owned_by("/etc", 0), "a directory that was there stays root's");
         ok(owned_by("/mnt", OWNER), "bind: the directory made for a file target");
         ok(owned_by("/run", 0), "tmpfs: the target that was there stays root's");
+        ok(owned_by("/l", OWNER) && owned_by("/l/d", OWNER) && owned_by("/l/d/link", OWNER),
+           "symlink: the link itself (not what it names) and its new parents");
 }
 
 /* Underneath the mounts: the mount points the bind and the file made. */
