@@ -41,7 +41,7 @@ static int symlink_resolve(struct resolver *R, const struct action *a, struct op
                 return r;
         if (!*op->source || strlen(op->source) > LINK_TEXT_MAX)
                 return error_set(e, -EINVAL, "%s:%d: source must be 1 to %d bytes after expansion",
-                                 op->plan->file, op->line, LINK_TEXT_MAX);
+                                 op->file, op->line, LINK_TEXT_MAX);
         op->replace = (enum file_replace)a->replace;
         return 0;
 }

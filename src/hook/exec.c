@@ -121,7 +121,7 @@ static int exec_ops(struct executor *x, size_t *undo_of, enum exec_outcome *outc
                 ret = action_ops_of(op->kind)->exec(x, op, undo_new(x), e);
                 if (ret < 0) {
                         outcomes[i] = OUTCOME_FAILED;
-                        return error_wrap(e, "%s:%d: %s %s: ", op->plan->file, op->line,
+                        return error_wrap(e, "%s:%d: %s %s: ", op->file, op->line,
                                           action_kind_name(op->kind), op->target);
                 }
                 outcomes[i] = ret == EXEC_ALREADY ? OUTCOME_ALREADY : OUTCOME_DONE;

@@ -104,13 +104,13 @@ void report_text(FILE *out, const struct resolution *r)
 
                         if (op->skipped)
                                 fprintf(f, "  skip   %-6s %s: %s [%s:%d]", action_kind_name(op->kind), op->target,
-                                        op->why, op->plan->file, op->line);
+                                        op->why, op->file, op->line);
                         else {
                                 fprintf(f, "  %-6s %s host=%s", action_kind_name(op->kind), op->target, op->host_path);
                                 action_ops_of(op->kind)->report_text(f, op);
                                 if (owner_shown(op))
                                         fprintf(f, " owner=%u:%u", (unsigned)op->uid, (unsigned)op->gid);
-                                fprintf(f, " [%s:%d]", op->plan->file, op->line);
+                                fprintf(f, " [%s:%d]", op->file, op->line);
                         }
                         line_end(&l, out);
                 }
@@ -155,7 +155,7 @@ static json_t *op_to_json(const struct op *op)
         json_object_set_new(o, "action", json_string(action_kind_name(op->kind)));
         json_object_set_new(o, "target", report_json_text(op->target));
         json_object_set_new(o, "host_path", report_json_text(op->host_path));
-        json_object_set_new(o, "file", report_json_text(op->plan->file));
+        json_object_set_new(o, "file", report_json_text(op->file));
         json_object_set_new(o, "line", json_integer(op->line));
         if (op->name)
                 json_object_set_new(o, "name", report_json_text(op->name));

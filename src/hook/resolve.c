@@ -30,7 +30,7 @@ static struct op *resolver_new_op(struct resolver *R, const struct plan *p, cons
         }
         op = &out->ops[out->n_ops++];
         memset(op, 0, sizeof(*op));
-        op->plan = p;
+        op->file = p->file;
         op->kind = a->kind;
         op->line = a->line;
         op->name = a->name;
@@ -48,7 +48,7 @@ int resolve_expand(struct resolver *R, const struct op *op, const char *what, co
         int r = vars_expand(tmpl, &R->vars, out, e);
 
         if (r < 0)
-                return error_wrap(e, "%s:%d: %s: ", op->plan->file, op->line, what);
+                return error_wrap(e, "%s:%d: %s: ", op->file, op->line, what);
         return 0;
 }
 
@@ -62,7 +62,7 @@ int resolve_expand_path(struct resolver *R, const struct op *op, const char *wha
                 return r;
         if (!path_is_normalized_absolute(*out) || strcmp(*out, "/") == 0) {
                 r = error_set(e, -EINVAL, "%s:%d: %s \"%s\" is not an absolute, normalized path after expansion",
-                              op->plan->file, op->line, what, *out);
+                              op->file, op->line, what, *out);
                 free(*out);
                 *out = NULL;
         }
@@ -73,7 +73,7 @@ int resolve_mount_options(const struct op *op, const char *options, enum mountop
                           struct error *e)
 {
         if (mountopt_parse(options, k, out, e) < 0)
-                return error_wrap(e, "%s:%d: options: ", op->plan->file, op->line);
+                return error_wrap(e, "%s:%d: options: ", op->file, op->line);
         return 0;
 }
 

@@ -21,10 +21,10 @@
  * action, config.json and the state. The executor never sees the action.
  */
 struct op {
-        const struct plan *plan;
         enum action_kind kind;
-        int line;                 /* the action's, for messages */
-        const char *name;         /* the action's name or NULL; the plan's string */
+        const char *file;         /* the plan's file and the action's line, for messages */
+        int line;
+        const char *name;         /* the action's name or NULL (both strings the plan's) */
         bool skipped;
         char *why;                /* skipped: the failed condition; else what matched, or NULL */
 
