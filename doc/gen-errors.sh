@@ -23,6 +23,7 @@ describe() {
         plan-include) echo "\`@include\`" ;;
         plan-unknown-top-key) echo "unknown top-level key" ;;
         plan-unknown-action) echo "unknown action \`type\`" ;;
+        plan-action-no-type) echo "an action without \`type\` (the kinds listed come from the table of kinds)" ;;
         plan-unknown-key) echo "unknown key in an action" ;;
         plan-missing-target) echo "required key missing" ;;
         plan-wrong-type) echo "wrong type for a key" ;;

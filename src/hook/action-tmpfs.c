@@ -156,6 +156,23 @@ static int carry_over(struct executor *x, const struct op *op, const struct carr
         return 0;
 }
 
+/* Does the plan set the tmpfs root's owner itself (uid=, gid= in its options)? */
+static bool options_set_owner(const char *data)
+{
+        for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+                if (strncmp(p, "uid=", 4) == 0 || strncmp(p, "gid=", 4) == 0)
+                        return true;
+        return false;
+}
+
+/* The new tmpfs's root goes to the operation's owner too, unless the plan says whose it is. */
+static int give_tmpfs_root(const struct op *op, int mount_fd, struct error *e)
+{
+        if (options_set_owner(op->opts.data))
+                return 0;
+        return exec_chown_at(op, mount_fd, "", e);
+}
+
 static int tmpfs_exec(struct executor *x, const struct op *op, struct undo *u, struct error *e)
 {
         _cleanup_close_ int tfd = -1;
@@ -186,6 +203,8 @@ static int tmpfs_exec(struct executor *x, const struct op *op, struct undo *u, s
                 r = error_setsys(e, r, "tmpfs on %s did not land where it was resolved", op->target);
                 goto out;
         }
+        if ((r = give_tmpfs_root(op, u->mount_fd, e)) < 0)
+                goto out;
         if (carried.fds)
                 r = carry_over(x, op, &carried, u->mount_fd, e);
 out:

@@ -46,8 +46,8 @@ static int setup(void)
         if (!mkdtemp(top))
                 return -errno;
         snprintf(root, sizeof(root), "%s/rootfs", top);
-        snprintf(p, sizeof(p), "mkdir -p %s/etc %s/run/t/sub %s/srcdir && echo x >%s/srcfile && "
-                 "mount --bind %s/srcdir %s/run/t/sub", root, root, top, top, top, root);
+        snprintf(p, sizeof(p), "mkdir -p %s/etc %s/run/t/sub %s/run/u %s/srcdir && echo x >%s/srcfile && "
+                 "mount --bind %s/srcdir %s/run/t/sub", root, root, root, top, top, top, root);
         return system(p) == 0 ? 0 : -EIO;
 }
 
@@ -62,6 +62,7 @@ static const char *plan_text(void)
                  "{ type = \"file\"; target = \"/etc/mid\"; content = \"m\"; via = \"bind\"; },\n"
                  "{ type = \"bind\"; source = \"%s/srcfile\"; target = \"/mnt/f\"; readonly = true; },\n"
                  "{ type = \"tmpfs\"; target = \"/run/t\"; },\n"
+                 "{ type = \"tmpfs\"; target = \"/run/u\"; options = \"uid=5,gid=5\"; },\n"
                  "{ type = \"symlink\"; target = \"/l/d/link\"; source = \"../x\"; }\n"
                  ");\n", top);
         return text;
@@ -132,6 +133,8 @@ static void check_owners(void)
         ok(owned_by("/etc", 0), "a directory that was there stays root's");
         ok(owned_by("/mnt", OWNER), "bind: the directory made for a file target");
         ok(owned_by("/run", 0), "tmpfs: the target that was there stays root's");
+        ok(owned_by("/run/t", OWNER), "tmpfs: the new tmpfs's root");
+        ok(owned_by("/run/u", 5), "tmpfs: ... unless its options say whose it is");
         ok(owned_by("/l", OWNER) && owned_by("/l/d", OWNER) && owned_by("/l/d/link", OWNER),
            "symlink: the link itself (not what it names) and its new parents");
 }
