@@ -34,7 +34,7 @@ static void bind_defaults(struct action *a)
 
 static int bind_resolve(struct resolver *R, const struct action *a, struct op *op, struct error *e)
 {
-        int r = resolve_mount_options(op, a->options, MOUNTOPT_BIND, &op->opts, e);
+        int r = resolve_mount_options(R, op, a->options, MOUNTOPT_BIND, &op->opts, e);
 
         if (r < 0)
                 return r;

@@ -28,7 +28,7 @@ static void tmpfs_defaults(struct action *a)
 
 static int tmpfs_resolve(struct resolver *R, const struct action *a, struct op *op, struct error *e)
 {
-        int r = resolve_mount_options(op, a->options, MOUNTOPT_TMPFS, &op->opts, e);
+        int r = resolve_mount_options(R, op, a->options, MOUNTOPT_TMPFS, &op->opts, e);
 
         if (r < 0)
                 return r;
@@ -159,9 +159,15 @@ static int carry_over(struct executor *x, const struct op *op, const struct carr
 /* Does the plan set the tmpfs root's owner itself (uid=, gid= in its options)? */
 static bool options_set_owner(const char *data)
 {
-        for (const char *p = data; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        for (const char *p = data ? data : ""; *p; ) {
+                ssize_t n = mountopt_next(p);
+
+                if (n <= 0)
+                        return false;
                 if (strncmp(p, "uid=", 4) == 0 || strncmp(p, "gid=", 4) == 0)
                         return true;
+                p += n + (p[n] == ',');
+        }
         return false;
 }
 

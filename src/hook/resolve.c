@@ -69,10 +69,16 @@ int resolve_expand_path(struct resolver *R, const struct op *op, const char *wha
         return r;
 }
 
-int resolve_mount_options(const struct op *op, const char *options, enum mountopt_for k, struct mountopt *out,
-                          struct error *e)
+/* Options may name variables (uid=${host_uid}, context="${mount_label}"): expanded, then checked. */
+int resolve_mount_options(struct resolver *R, const struct op *op, const char *options, enum mountopt_for k,
+                          struct mountopt *out, struct error *e)
 {
-        if (mountopt_parse(options, k, out, e) < 0)
+        _cleanup_free_ char *text = NULL;
+        int r = resolve_expand(R, op, "options", options ? options : "", &text, e);
+
+        if (r < 0)
+                return r;
+        if (mountopt_parse(text, k, out, e) < 0)
                 return error_wrap(e, "%s:%d: options: ", op->file, op->line);
         return 0;
 }
@@ -150,15 +156,20 @@ static void resolver_init(struct resolver *R, const struct spec *spec, const str
         out->stage = xstrdup(stage);
         out->machine_id_source = machine_id_from_container_id(state->id, out->machine_id);
         out->facts = facts;
+        out->root_uid = facts ? facts->userns.root_uid : 0;
+        out->root_gid = facts ? facts->userns.root_gid : 0;
         R->vars = (struct var_ctx){
                 .id = state->id, .machine_id = out->machine_id, .bundle = state->bundle,
                 .rootfs = out->rootfs, .hostname = spec->hostname, .stage = stage,
                 .pid = state->pid, .env = &spec->env, .annotations = &R->annotations,
+                .host_uid = out->root_uid, .host_gid = out->root_gid, .mount_label = spec->mount_label,
         };
         R->cin = (struct cond_input){
                 .args = &spec->args, .env = &spec->env, .annotations = &R->annotations,
                 .mounts = R->mount_dests, .n_mounts = spec->n_mounts, .stage = stage,
                 .root_readonly = spec->root_readonly, .facts = facts,
+                .userns = facts && facts->userns.why ? facts->userns.userns : spec->userns,
+                .userns_why = facts ? facts->userns.why : NULL,
         };
 }
 

@@ -92,9 +92,9 @@ int resolve_expand(struct resolver *R, const struct op *op, const char *what, co
 int resolve_expand_path(struct resolver *R, const struct op *op, const char *what, const char *tmpl,
                         char **out, struct error *e);
 
-/* Parses op's mount options into op->opts. */
-int resolve_mount_options(const struct op *op, const char *options, enum mountopt_for k, struct mountopt *out,
-                          struct error *e);
+/* Expands and parses op's mount options. */
+int resolve_mount_options(struct resolver *R, const struct op *op, const char *options, enum mountopt_for k,
+                          struct mountopt *out, struct error *e);
 
 /* Fills op->keep: where config.json mounts below op->target (the dry run's preview). */
 void resolve_collect_keep(struct resolver *R, struct op *op);
