@@ -76,13 +76,15 @@ suite() {       # suite NAME LOG COMMAND...
 valgrind_checks() {
         local t vg=/tmp/omp-valgrind rc=0
         mkdir -p $vg
-        cc -o $vg/oci-mountplan src/main.o libomp.a $(pkg-config --libs libconfig jansson) || return 1
-        printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "%s" "$@"\n' \
-                "$vg/oci-mountplan" >$vg/hook
+        local supp="--suppressions=$top/tests/valgrind.supp"
+        cc -o $vg/oci-mountplan src/hook/oci_mountplan-main.o libmountplan-hook.a libmountplan-common.a \
+                $(pkg-config --libs libconfig jansson) || return 1
+        printf '#!/bin/sh\nexec valgrind -q %s --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect "%s" "$@"\n' \
+                "$supp" "$vg/oci-mountplan" >$vg/hook
         chmod +x $vg/hook
         for t in tests/unit/test-* tests/fuzz/replay-*; do
                 case $t in *.c|*.o|*.log|*.trs) continue;; esac
-                valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+                valgrind -q $supp --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
                         "$t" >$vg/out 2>&1 || { echo "valgrind: $t"; tail -20 $vg/out; rc=1; }
         done
         OMP_HOOK=$vg/hook OMP_SRCDIR=$top tests/golden.sh >$vg/golden 2>&1 || { grep -A8 '^not ok' $vg/golden | head -40; rc=1; }
