@@ -159,7 +159,7 @@ int main(void)
 
         if (geteuid() != 0 || unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
                 printf("1..0 # SKIP needs root and a mount namespace\n");
-                return 77;
+                return 0;       /* a TAP skip, as tests/tap.sh's skip_all */
         }
         if ((r = setup()) < 0) {
                 printf("Bail out! cannot set up %s: %s\n", top, strerror(-r));
