@@ -460,10 +460,12 @@ t_mount_label() {
         new_case label
         bundle_config '[]' '["container=docker"]' "$CG" |
                 sed 's|"linux": {|"linux": {"mountLabel": "'"$label"'", |' >"$B/config.json"
-        in_ns 'strace -f -qq -e trace=fsconfig -o "'"$work/label.trace"'" "$HOOK" --plan "$PLAN" <<<"$STATE"
+        in_ns 'strace -f -qq -s 256 -e trace=fsconfig,mount -o "'"$work/label.trace"'" "$HOOK" --plan "$PLAN" <<<"$STATE"
                echo "rc=$?"; mounts'
-        grep -q "fsconfig([0-9]*, FSCONFIG_SET_STRING, \"context\", \"$label\", 0)" "$work/label.trace"
-        result "mountLabel: fsconfig(FSCONFIG_SET_STRING, \"context\", \"$label\") reaches the kernel" $? \
+        # The new mount API: one fsconfig call; mount(2) (tests/enosys): the data string, quoted.
+        grep -q -e "fsconfig([0-9]*, FSCONFIG_SET_STRING, \"context\", \"$label\", 0)" \
+                -e "mount(\"tmpfs\", .*context=\\\\\"$label\\\\\"" "$work/label.trace"
+        result "mountLabel: the label reaches the kernel whole (fsconfig \"context\", or mount(2)'s data)" $? \
                 "$(grep context "$work/label.trace")"
         if grep -q '^selinux$' /sys/kernel/security/lsm 2>/dev/null; then
                 grep -q "^rc=0" "$work/log" && grep -q "^$R/run tmpfs" "$work/log"
@@ -473,8 +475,8 @@ t_mount_label() {
                 result "mountLabel: without SELinux tmpfs refuses context=, the run fails, nothing stays mounted" $?
         fi
         new_case nolabel
-        in_ns 'strace -f -qq -e trace=fsconfig -o "'"$work/nolabel.trace"'" "$HOOK" --plan "$PLAN" <<<"$STATE"'
-        [ $? = 0 ] && grep -q '"uid", "0"' "$work/nolabel.trace" && ! grep -q context "$work/nolabel.trace"
+        in_ns 'strace -f -qq -s 256 -e trace=fsconfig,mount -o "'"$work/nolabel.trace"'" "$HOOK" --plan "$PLAN" <<<"$STATE"'
+        [ $? = 0 ] && grep -q -e '"uid", "0"' -e 'uid=0' "$work/nolabel.trace" && ! grep -q context "$work/nolabel.trace"
         result "no mountLabel: no context= option (the plan's context=\"\" is left out)" $?
 }
 
