@@ -96,12 +96,18 @@ static void test_mounttable(void)
                 "35 33 8:1 /b /b/rootfs/run/docker.sock rw - ext4 /dev/vda rw\n"
                 "36 30 0:43 / /b/rootfs/runner rw - tmpfs tmpfs rw\n"
                 "37 30 0:44 / /b/rootfs/run rw - tmpfs tmpfs rw\n"
-                "garbage\n";
+                "garbage\n"
+                "38 30 0:45 /b/rootfs/run/short\n"
+                "39 30 0:46 / \n"
+                "\n"
+                "x40 30 0:47 / /b/rootfs/run/badid rw - tmpfs tmpfs rw\n"
+                "41 30 0:48 / /b/rootfs/run/last";
         struct submounts s = { 0 };
 
-        ok(mounttable_parse(table, "/b/rootfs/run", &s) == 0 && s.n == 4, "4 outermost mounts beneath /run (got %zu)", s.n);
-        if (s.n == 4) {
+        ok(mounttable_parse(table, "/b/rootfs/run", &s) == 0 && s.n == 5, "5 outermost mounts beneath /run (got %zu)", s.n);
+        if (s.n == 5) {
                 is_str(s.v[0].rel, "secrets/x", "first: secrets/x");
+                is_str(s.v[4].rel, "last", "a last line without fields after the mount point nor a newline");
                 ok(s.v[0].id == 31, "with its mount id");
                 is_str(s.v[1].rel, "docker.sock", "a file mount");
                 is_str(s.v[2].rel, "with space", "\\040 unescaped");
