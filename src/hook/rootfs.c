@@ -255,9 +255,40 @@ static char *path_append(const char *done, const char *comp, size_t len)
         return xasprintf("%s/%.*s", done, (int)len, comp);
 }
 
-int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsigned *n_links)
+/*
+ * Opens prefix cand of a walk (no symlink in it but possibly its last component) as
+ * it is, O_NOFOLLOW. With more to come, a directory is all the walk needs to know:
+ * O_DIRECTORY says so without an fstat (a symlink or a file gives ENOTDIR and is
+ * looked at). *is_dir_only: the fd was opened so and st is not filled.
+ */
+static int open_component(const struct rootfs *r, const char *cand, bool last, int *fd, struct stat *st,
+                          bool *is_dir_only)
+{
+        int ret;
+
+        *is_dir_only = false;
+        if (!last) {
+                ret = rootfs_open_at(r, cand, O_PATH | O_NOFOLLOW | O_DIRECTORY, fd);
+                if (ret != -ENOTDIR) {
+                        *is_dir_only = ret == 0;
+                        return ret;
+                }
+        }
+        ret = rootfs_open_at(r, cand, O_PATH | O_NOFOLLOW, fd);
+        if (ret == 0 && fstat(*fd, st) < 0) {
+                ret = -errno;
+                close(*fd);
+                *fd = -1;
+        }
+        return ret;
+}
+
+int rootfs_realpath_open(const struct rootfs *r, const char *path, char **out, unsigned *n_links, int *fdp,
+                         struct stat *stp)
 {
         _cleanup_free_ char *todo = xstrdup(path), *done = xstrdup("");
+        _cleanup_close_ int final = -1;
+        struct stat final_st;
         const char *rest = todo;
         unsigned links = 0;
 
@@ -267,6 +298,7 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                 char target[PATH_MAX];
                 const char *comp;
                 struct stat st;
+                bool last, dir_only;
                 size_t len;
                 ssize_t n;
                 int ret;
@@ -277,6 +309,9 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                 comp = rest;
                 len = strcspn(rest, "/");
                 rest += len;
+                /* The final object, when a name (not "." or "..") ends the path, is kept open. */
+                if (final >= 0)
+                        close(TAKE_FD(final));
                 if (len == 1 && comp[0] == '.')
                         continue;
                 if (len == 2 && comp[0] == '.' && comp[1] == '.') {
@@ -287,17 +322,20 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                         continue;
                 }
                 cand = path_append(done, comp, len);
+                last = rest[strspn(rest, "/")] == '\0';
                 /* Every prefix in done is free of symlinks; the one safe resolver opens it. */
-                ret = rootfs_open_at(r, cand, O_PATH | O_NOFOLLOW, &fd);
+                ret = open_component(r, cand, last, &fd, &st, &dir_only);
                 if (ret < 0)
                         return ret;
-                if (fstat(fd, &st) < 0)
-                        return -errno;
-                if (!S_ISLNK(st.st_mode)) {
-                        if (rest[strspn(rest, "/")] && !S_ISDIR(st.st_mode))
+                if (dir_only || !S_ISLNK(st.st_mode)) {
+                        if (!last && !dir_only && !S_ISDIR(st.st_mode))
                                 return -ENOTDIR;
                         free(done);
                         done = TAKE_PTR(cand);
+                        if (last) {
+                                final = TAKE_FD(fd);
+                                final_st = st;
+                        }
                         continue;
                 }
                 if (++links > MAX_SYMLINKS)
@@ -317,8 +355,26 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                         rest = todo;
                 }
         }
+        if (fdp) {
+                /* Ended by "." or "..", or the root itself: open what the walk arrived at. */
+                if (final < 0) {
+                        int ret = rootfs_open_at(r, *done ? done : "/", O_PATH | O_NOFOLLOW, &final);
+
+                        if (ret < 0)
+                                return ret;
+                        if (fstat(final, &final_st) < 0)
+                                return -errno;
+                }
+                *fdp = TAKE_FD(final);
+                *stp = final_st;
+        }
         *out = *done ? TAKE_PTR(done) : xstrdup("/");
         if (n_links)
                 *n_links = links;
         return 0;
+}
+
+int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsigned *n_links)
+{
+        return rootfs_realpath_open(r, path, out, n_links, NULL, NULL);
 }
