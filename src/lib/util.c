@@ -170,30 +170,59 @@ char *strbuf_take(struct strbuf *b)
         return s;
 }
 
-int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
+/* read(2) until end of file or until buf is full; the bytes read, or a negative errno. */
+static ssize_t read_until_full(int fd, char *buf, size_t cap)
 {
-        /* A Docker config.json (~14 KiB) in one read and one more for the end; untouched pages cost nothing. */
-        size_t size = 0, cap = 64 * 1024 - 1;
-        _cleanup_free_ char *buf = xmalloc(cap + 1);
+        size_t size = 0;
 
-        for (;;) {
-                ssize_t n;
+        while (size < cap) {
+                ssize_t n = read(fd, buf + size, cap - size);
 
-                if (size == cap) {
-                        if (cap > max)
-                                return error_set(e, -EFBIG, "%s: larger than %zu bytes", what, max);
-                        cap *= 2;
-                        buf = xrealloc(buf, cap + 1);
-                }
-                n = read(fd, buf + size, cap - size);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return error_setsys(e, -errno, "%s: read failed", what);
+                        return -errno;
                 }
                 if (n == 0)
                         break;
                 size += (size_t)n;
+        }
+        return (ssize_t)size;
+}
+
+int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
+{
+        /*
+         * What fits in 64 KiB (a Docker config.json of ~14 KiB, every /proc file the hook
+         * reads) is read on the stack, in one read and one more for the end, and copied
+         * to a heap buffer of its size: a 64 KiB heap buffer, freed, makes malloc
+         * consolidate its free lists and trim the heap each time.
+         */
+        char stackbuf[64 * 1024];
+        _cleanup_free_ char *buf = NULL;
+        size_t size, cap = sizeof(stackbuf);
+        ssize_t n = read_until_full(fd, stackbuf, cap);
+
+        if (n < 0)
+                return error_setsys(e, (int)n, "%s: read failed", what);
+        size = (size_t)n;
+        if (size < cap) {
+                buf = xmalloc(size + 1);
+                memcpy(buf, stackbuf, size);
+        } else {
+                /* Larger: grow on the heap, doubling, until the end or past max. */
+                buf = xmalloc(cap + 1);
+                memcpy(buf, stackbuf, size);
+                while (size == cap) {
+                        if (cap > max)
+                                return error_set(e, -EFBIG, "%s: larger than %zu bytes", what, max);
+                        cap *= 2;
+                        buf = xrealloc(buf, cap + 1);
+                        n = read_until_full(fd, buf + size, cap - size);
+                        if (n < 0)
+                                return error_setsys(e, (int)n, "%s: read failed", what);
+                        size += (size_t)n;
+                }
         }
         if (size > max)
                 return error_set(e, -EFBIG, "%s: larger than %zu bytes", what, max);

@@ -5,7 +5,9 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -207,8 +209,66 @@ static void test_escape(void)
         ok(str_escape(NULL, 0, "a\nb") == 4, "size 0: only the length");
 }
 
+/* Reads a pipe carrying n bytes (written by a child) through read_fd_capped. */
+static int read_n(size_t n, size_t max, char **out, size_t *len, struct error *e)
+{
+        int p[2], r;
+        pid_t pid;
+
+        if (pipe(p) < 0)
+                return -errno;
+        pid = fork();
+        if (pid == 0) {
+                char chunk[4096];
+
+                close(p[0]);
+                for (size_t i = 0; i < sizeof(chunk); i++)
+                        chunk[i] = (char)('a' + i % 26);
+                for (size_t done = 0; done < n; ) {
+                        size_t k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+                        ssize_t w = write(p[1], chunk, k);
+
+                        if (w <= 0)
+                                _exit(1);
+                        done += (size_t)w;
+                }
+                _exit(0);
+        }
+        close(p[1]);
+        r = read_fd_capped(p[0], max, out, len, e, "pipe");
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+        return r;
+}
+
+static void test_read_capped(void)
+{
+        static const size_t sizes[] = { 0, 1, 4095, 65535, 65536, 65537, 300000 };
+
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+                struct error e = { 0 };
+                char *buf = NULL;
+                size_t len = 0, bad = 0;
+
+                ok(read_n(sizes[i], 1 << 20, &buf, &len, &e) == 0 && len == sizes[i] && buf[len] == '\0',
+                   "%zu bytes read whole", sizes[i]);
+                for (size_t k = 0; buf && k < len; k++)
+                        bad += buf[k] != (char)('a' + (k % 4096) % 26);
+                ok(bad == 0, "%zu bytes: the content is what was written", sizes[i]);
+                free(buf);
+        }
+        {
+                struct error e = { 0 };
+                char *buf = NULL;
+
+                ok(read_n(200000, 100000, &buf, NULL, &e) == -EFBIG && !buf, "past max: EFBIG");
+                ok(read_n(65537, 65536, &buf, NULL, &e) == -EFBIG && !buf, "max + 1 beyond the stack buffer: EFBIG");
+        }
+}
+
 int main(void)
 {
+        test_read_capped();
         test_paths();
         test_normalize();
         test_mounttable();
