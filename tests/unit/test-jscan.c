@@ -33,6 +33,36 @@ static void not_sure(const char *text, const char *name)
         json_decref(got);
 }
 
+/* jscan_valid_object_member notes the member jscan_member would find. */
+static void member_is(const char *text, const char *key, const char *want, const char *name)
+{
+        struct jscan_span doc, v = { 0 }, m = { 0 };
+        size_t len = strlen(text);
+        bool has = true, valid = jscan_valid_object_member(text, len, &doc, key, &v, &has);
+
+        if (!want) {
+                ok(valid && !has && !jscan_member(text, len, doc.start, key, &m), "%s: none", name);
+                return;
+        }
+        ok(valid && has && v.end - v.start == strlen(want) && memcmp(text + v.start, want, strlen(want)) == 0 &&
+           jscan_member(text, len, doc.start, key, &m) && m.start == v.start && m.end == v.end, "%s", name);
+}
+
+static void test_member(void)
+{
+        struct jscan_span doc, v;
+        bool has = true;
+
+        member_is("{\"a\": 1, \"hooks\": {\"x\": [1, {\"hooks\": 2}]}, \"z\": 3}", "hooks",
+                  "{\"x\": [1, {\"hooks\": 2}]}", "a top-level member, not the nested one of that name");
+        member_is("{\"a\": {\"hooks\": 1}}", "hooks", NULL, "only nested: not a member of the top object");
+        member_is("{\"hook\": 1, \"hooksx\": 2}", "hooks", NULL, "names that are prefixes or extensions");
+        member_is(" {\"hooks\" :\t[] } ", "hooks", "[]", "whitespace around the value");
+        member_is("{}", "hooks", NULL, "an empty object");
+        ok(!jscan_valid_object_member("{\"hooks\": 1,}", 13, &doc, "hooks", &v, &has) && !has,
+           "invalid text: false, and no member");
+}
+
 static void test_values(void)
 {
         same("{\"a\": {\"b\": [1, -2.5, true, null, \"x\"], \"c\": 1}, \"d\": {\"e\": 1}}",
@@ -122,6 +152,7 @@ int main(void)
 {
         test_spec_reads_what_it_keeps();
         test_values();
+        test_member();
         test_stricter();
         test_docker_config();
         return tap_done();
