@@ -252,7 +252,14 @@ void rootfs_rmdir_created(const struct rootfs *r, struct strv *created)
 /* done + "/" + the first len bytes of comp; done is "" for the root. */
 static char *path_append(const char *done, const char *comp, size_t len)
 {
-        return xasprintf("%s/%.*s", done, (int)len, comp);
+        size_t ld = strlen(done);
+        char *out = xmalloc(ld + len + 2);
+
+        memcpy(out, done, ld);
+        out[ld] = '/';
+        memcpy(out + ld + 1, comp, len);
+        out[ld + 1 + len] = '\0';
+        return out;
 }
 
 /*
@@ -348,7 +355,7 @@ int rootfs_realpath_open(const struct rootfs *r, const char *path, char **out, u
                         done[0] = '\0';
                 /* What the link says comes before what is left of the path. */
                 {
-                        char *next = xasprintf("%s/%s", target, rest);
+                        char *next = path_append(target, rest, strlen(rest));
 
                         free(todo);
                         todo = next;

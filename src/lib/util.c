@@ -8,9 +8,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* By hand, not snprintf: made before most syscalls on an fd, where printf's machinery costs more. */
 char *proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd)
 {
-        snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+        static const char prefix[] = "/proc/self/fd/";
+        char digits[12];
+        size_t n = 0;
+        unsigned v = fd < 0 ? 0U - (unsigned)fd : (unsigned)fd;
+        char *o = buf + sizeof(prefix) - 1;
+
+        memcpy(buf, prefix, sizeof(prefix) - 1);
+        do
+                digits[n++] = (char)('0' + v % 10);
+        while ((v /= 10) > 0);
+        if (fd < 0)
+                *o++ = '-';
+        while (n > 0)
+                *o++ = digits[--n];
+        *o = '\0';
         return buf;
 }
 
@@ -314,7 +329,15 @@ char *path_join(const char *a, const char *b)
                 la--;
         while (*b == '/')
                 b++;
-        return xasprintf("%.*s/%s", (int)la, a, b);
+        {
+                size_t lb = strlen(b);
+                char *out = xmalloc(la + lb + 2);
+
+                memcpy(out, a, la);
+                out[la] = '/';
+                memcpy(out + la + 1, b, lb + 1);
+                return out;
+        }
 }
 
 int parse_mode(const char *s, unsigned *mode)

@@ -64,6 +64,29 @@ static void test_paths(void)
         ok(!path_is_below("/run", "/run", false), "/run not strictly below itself");
         ok(path_is_below("/run", "/run", true), "/run below-or-equal itself");
         ok(path_is_below("/x", "/", false), "everything below /");
+        {
+                static const int fds[] = { 0, 7, 10, 123, 2147483647, -1 };
+                static const char *const want[] = { "/proc/self/fd/0", "/proc/self/fd/7", "/proc/self/fd/10",
+                                                     "/proc/self/fd/123", "/proc/self/fd/2147483647",
+                                                     "/proc/self/fd/-1" };
+                char buf[PROC_FD_PATH_MAX];
+
+                for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+                        is_str(proc_fd_path(buf, fds[i]), want[i], "proc_fd_path(%d)", fds[i]);
+        }
+        {
+                static const char *const cases[][3] = {
+                        { "/run", "lock", "/run/lock" }, { "/run/", "/lock", "/run/lock" }, { "/", "x", "/x" },
+                        { "", "x", "/x" }, { "/a//", "//b/c", "/a/b/c" }, { "/a", "", "/a/" },
+                };
+
+                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                        char *j = path_join(cases[i][0], cases[i][1]);
+
+                        is_str(j, cases[i][2], "path_join(\"%s\", \"%s\")", cases[i][0], cases[i][1]);
+                        free(j);
+                }
+        }
 }
 
 static void test_normalize(void)
