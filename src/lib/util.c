@@ -94,9 +94,15 @@ char *xstrndup(const char *s, size_t n)
         return p;
 }
 
+/*
+ * Lists grow by doubling; their size follows from n alone (only the push functions
+ * add, nothing removes but the free): a strv of n holds 2^k >= n + 1 slots, grown
+ * when n + 1 is a power of two.
+ */
 void strv_push(struct strv *s, char *owned)
 {
-        s->v = xrealloc(s->v, (s->n + 2) * sizeof(char *));
+        if (!s->v || ((s->n + 1) & s->n) == 0)
+                s->v = xrealloc(s->v, 2 * (s->n + 1) * sizeof(char *));
         s->v[s->n++] = owned;
         s->v[s->n] = NULL;
 }
@@ -365,7 +371,10 @@ void kvlist_set(struct kvlist *l, const char *key, const char *value)
                         l->v[i].value = xstrdup(value);
                         return;
                 }
-        v = xrealloc(l->v, (l->n + 1) * sizeof(*v));
+        /* Doubling as strv_push: n entries in 2^k >= n slots, grown when n is a power of two. */
+        v = l->v;
+        if (!v || (l->n & (l->n - 1)) == 0)
+                v = xrealloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*v));
         v[l->n].key = xstrdup(key);
         v[l->n].value = xstrdup(value);
         l->v = v;

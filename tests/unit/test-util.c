@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
@@ -186,6 +187,30 @@ static void test_kvlist(void)
         is_str(kvlist_get(&l, "a"), "3", "kvlist get");
         ok(kvlist_get(&l, "c") == NULL, "kvlist missing");
         kvlist_free(&l);
+        {
+                struct strv sv = { 0 };
+                size_t bad = 0;
+                char k[16], v[16];
+
+                /* Through several doublings, reused after a free: each entry where it was put. */
+                for (int round = 0; round < 2; round++) {
+                        for (int i = 0; i < 100; i++) {
+                                snprintf(k, sizeof(k), "k%d", i);
+                                snprintf(v, sizeof(v), "v%d", i);
+                                kvlist_set(&l, k, v);
+                                strv_push_copy(&sv, k);
+                                bad += sv.v[sv.n] != NULL;
+                        }
+                        for (int i = 0; i < 100; i++) {
+                                snprintf(k, sizeof(k), "k%d", i);
+                                snprintf(v, sizeof(v), "v%d", i);
+                                bad += !kvlist_get(&l, k) || strcmp(kvlist_get(&l, k), v) != 0 || strcmp(sv.v[i], k) != 0;
+                        }
+                        ok(l.n == 100 && sv.n == 100 && bad == 0, "100 entries in a kvlist and a strv (round %d)", round);
+                        kvlist_free(&l);
+                        strv_free(&sv);
+                }
+        }
 }
 
 /* str_escape: what may pass to a terminal or a log line, and what must not. */
