@@ -231,9 +231,10 @@ static int cgroup_step(int root, const struct step *st)
         return close(fd);
 }
 
-static const char *const run_opts[] = { "mode", "755", "size", "20%", NULL };
-static const char *const lock_opts[] = { "mode", "1777", "size", "5m", NULL };
-static const char *const tmp_opts[] = { "mode", "1777", NULL };
+/* uid and gid as the plan gives them (${host_uid}, ${host_gid}: 0 without a user namespace). */
+static const char *const run_opts[] = { "mode", "755", "size", "20%", "uid", "0", "gid", "0", NULL };
+static const char *const lock_opts[] = { "mode", "1777", "size", "5m", "uid", "0", "gid", "0", NULL };
+static const char *const tmp_opts[] = { "mode", "1777", "uid", "0", "gid", "0", NULL };
 #define NN (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 
 /*
