@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "util.h"
 
@@ -116,6 +119,26 @@ static bool scan_string(struct scanner *s, bool *escaped)
                 unsigned char c;
                 size_t n;
 
+#ifdef __SSE2__
+                /*
+                 * Sixteen bytes at a time, straight to the first one that is not plain:
+                 * most strings here (seccomp's syscall names) end within the first load.
+                 * Signed, bytes from 0x80 are below 0x20 too.
+                 */
+                while (i + 16 <= s->len) {
+                        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+                        __m128i special = _mm_or_si128(
+                                _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f))));
+                        unsigned m = (unsigned)_mm_movemask_epi8(special);
+
+                        if (m) {
+                                i += (size_t)__builtin_ctz(m);
+                                break;
+                        }
+                        i += 16;
+                }
+#endif
                 while (i + 4 <= s->len && plain[p[i]] && plain[p[i + 1]] && plain[p[i + 2]] && plain[p[i + 3]])
                         i += 4;
                 while (i < s->len && plain[p[i]])
