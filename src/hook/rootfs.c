@@ -12,6 +12,7 @@
 
 #define MAX_SYMLINKS 40
 #define MAX_DEPTH 256
+#define OPENAT2_TRIES 64
 
 bool rootfs_force_fallback;
 static bool openat2_missing;
@@ -168,7 +169,16 @@ int rootfs_open_at(const struct rootfs *r, const char *path, int flags, int *fd)
         if (!*rel)
                 rel = ".";
         if (!rootfs_force_fallback && !openat2_missing) {
-                ret = (int)syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+                /*
+                 * EAGAIN: a ".." on the way raced with a mount or a rename anywhere in the
+                 * system (the kernel cannot then prove it stayed beneath the root); as
+                 * openat2(2) advises, try again. Containers starting in parallel cause it.
+                 */
+                int tries = 0;
+
+                do
+                        ret = (int)syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+                while (ret < 0 && errno == EAGAIN && ++tries < OPENAT2_TRIES);
                 if (ret >= 0) {
                         *fd = ret;
                         return 0;

@@ -11,6 +11,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
@@ -22,12 +23,17 @@
 
 static const char machine_id[] = "4f66a1e3b0e4c1d6a9a3b2f1e0d9c8b7\n";
 
+/* Retried on EAGAIN (a ".." raced with a mount or rename anywhere), as the hook does. */
 static int in_root(int root, const char *path, int flags)
 {
         struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
                                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        int fd, tries = 0;
 
-        return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+        do
+                fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+        while (fd < 0 && errno == EAGAIN && ++tries < 64);
+        return fd;
 }
 
 /* fsopen + fsconfig + fsmount + move_mount onto fd; opts is "key=value" pairs, NULL-ended. */
