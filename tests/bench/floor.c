@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,6 +89,8 @@ struct step {
         const char *const *opts;        /* tmpfs: "key", "value", ..., NULL */
         unsigned attr;                  /* tmpfs: MOUNT_ATTR_* */
         mode_t mode;                    /* mkdir */
+        bool made;                      /* tmpfs: on a directory a step before made (empty: the
+                                           hook reads no mount table for it) */
 };
 
 /* The mount table, read whole: what the hook consults before covering a path. */
@@ -110,7 +113,7 @@ static int tmpfs_step(int root, const struct step *st)
 {
         int fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
 
-        if (fd < 0 || read_mountinfo() < 0 || mount_fs("tmpfs", st->opts, st->attr, fd) < 0)
+        if (fd < 0 || (!st->made && read_mountinfo() < 0) || mount_fs("tmpfs", st->opts, st->attr, fd) < 0)
                 return -1;
         return close(fd);
 }
@@ -254,7 +257,7 @@ static const struct step steps[] = {
         { .what = "tmpfs /run", .run = tmpfs_step, .path = "run", .opts = run_opts, .attr = NN },
         { .what = "mkdir /run/lock", .run = mkdir_step, .path = "run", .name = "lock", .mode = 0755 },
         { .what = "tmpfs /run/lock", .run = tmpfs_step, .path = "run/lock", .opts = lock_opts,
-          .attr = NN | MOUNT_ATTR_NOEXEC },
+          .attr = NN | MOUNT_ATTR_NOEXEC, .made = true },
         { .what = "tmpfs /tmp", .run = tmpfs_step, .path = "tmp", .opts = tmp_opts, .attr = NN },
         { .what = "cgroup2 /sys/fs/cgroup", .run = cgroup_step, .path = "sys/fs/cgroup" },
         { .what = "bind /etc/machine-id", .run = bind_file_step, .path = "etc/machine-id", .mode = 0444 },
