@@ -183,8 +183,9 @@ static int tmpfs_exec(struct executor *x, const struct op *op, struct undo *u, s
 {
         _cleanup_close_ int tfd = -1;
         struct carried carried = { 0 };
-        bool is_root, ro;
-        long fstype;
+        size_t dirs_before = u->dirs.n;
+        bool is_root = false, ro, made;
+        long fstype = 0;
         int r;
 
         r = rootfs_mkdir_p(&x->root, op->target, 0755, &u->dirs, &tfd);
@@ -192,12 +193,14 @@ static int tmpfs_exec(struct executor *x, const struct op *op, struct undo *u, s
                 return exec_resolve_failed(e, r, op->target);
         if ((r = exec_chown_dirs(x, op, &u->dirs, 0, e)) < 0)
                 return r;
-        r = mount_inspect(tfd, &is_root, &fstype, &ro);
+        /* A directory made just now is empty: nothing is mounted on it or beneath it. */
+        made = u->dirs.n > dirs_before;
+        r = made ? 0 : mount_inspect(tfd, &is_root, &fstype, &ro);
         if (r < 0)
                 return error_setsys(e, r, "cannot inspect %s", op->target);
-        if (is_root && fstype == TMPFS_MAGIC)
+        if (!made && is_root && fstype == TMPFS_MAGIC)
                 return EXEC_ALREADY;    /* a tmpfs already: running twice must not stack mounts */
-        if (op->keep_submounts && (r = open_carried(x, op, tfd, &carried, e)) < 0)
+        if (op->keep_submounts && !made && (r = open_carried(x, op, tfd, &carried, e)) < 0)
                 goto out;
         r = mount_fs_at("tmpfs", op->opts.data, op->opts.flags, tfd, &u->mount_fd);
         if (r < 0) {

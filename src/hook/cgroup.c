@@ -125,6 +125,7 @@ void cgroup_facts_free(struct cgroup_facts *f)
         free(f->ns_path);
         free(f->host_path);
         free(f->expected);
+        free(f->init_line);
         if (f->hostfd >= 0)
                 close(f->hostfd);
         cgroup_facts_init(f);
@@ -143,14 +144,27 @@ static int ns_inode(const char *who, const char *ns, ino_t *ino, struct error *e
         return 0;
 }
 
-static int same_ns(const char *a, const char *b, const char *ns, bool *same, struct error *e)
-{
-        ino_t x, y;
-        int r;
+/* The hook's own namespaces, looked up once per cgroup_find_init (before any setns). */
+struct self_ns {
+        ino_t mnt, cgroup;
+};
 
-        if ((r = ns_inode(a, ns, &x, e)) < 0 || (r = ns_inode(b, ns, &y, e)) < 0)
+static int self_ns_read(struct self_ns *self, struct error *e)
+{
+        int r = ns_inode("self", "mnt", &self->mnt, e);
+
+        return r < 0 ? r : ns_inode("self", "cgroup", &self->cgroup, e);
+}
+
+/* Is who's mount namespace the hook's? */
+static int same_mnt_ns(const char *who, const struct self_ns *self, bool *same, struct error *e)
+{
+        ino_t ino;
+        int r = ns_inode(who, "mnt", &ino, e);
+
+        if (r < 0)
                 return r;
-        *same = x == y;
+        *same = ino == self->mnt;
         return 0;
 }
 
@@ -182,7 +196,8 @@ static int read_cgroup2_line(const char *who, char **out, struct error *e)
 
 static int proc_parent_of(const char *who, int *ppid, struct error *e);
 
-static int find_parent_init(struct cgroup_facts *f, struct error *e)
+/* Also returns the parent's cgroup namespace and keeps its cgroup for cgroup_read_paths. */
+static int find_parent_init(struct cgroup_facts *f, const struct self_ns *self, ino_t *cgns, struct error *e)
 {
         _cleanup_free_ char *mine = NULL, *theirs = NULL;
         char who[16];
@@ -197,8 +212,9 @@ static int find_parent_init(struct cgroup_facts *f, struct error *e)
         if (f->vpid <= 0)
                 return error_set(e, -ESRCH, "the hook's parent (pid %d) is outside its pid namespace: "
                                  "not the container's init; refusing", f->pid);
-        if ((r = same_ns(who, "self", "mnt", &same_mnt, e)) < 0 || (r = same_ns(who, "self", "cgroup", &same_cg, e)) < 0)
+        if ((r = same_mnt_ns(who, self, &same_mnt, e)) < 0 || (r = ns_inode(who, "cgroup", cgns, e)) < 0)
                 return r;
+        same_cg = *cgns == self->cgroup;
         if (!same_mnt || !same_cg)
                 return error_set(e, -EPERM, "the hook's parent (pid %d) is not in the hook's %s namespace: "
                                  "not the container's init; refusing", f->pid, same_mnt ? "cgroup" : "mount");
@@ -208,26 +224,33 @@ static int find_parent_init(struct cgroup_facts *f, struct error *e)
                 return error_set(e, -EPERM, "the hook's parent (pid %d) is in cgroup %s, the hook in %s: "
                                  "not the container's init; refusing", f->pid, theirs ? theirs : "-",
                                  mine ? mine : "-");
+        /* No namespace changes before cgroup_read_paths: what was read here still holds. */
+        f->line_known = true;
+        f->init_line = TAKE_PTR(theirs);
         return 0;
 }
 
 /* The kernel's initial cgroup namespace (PROC_CGROUP_INIT_INO): a fresh mount there is host-wide. */
 #define CGROUP_INIT_NS_INO 0xEFFFFFFBU
 
-/* A process's parent as /proc names it. */
+/*
+ * A process's parent as /proc names it: the fourth field of /proc/<who>/stat, after
+ * the name in parentheses (which may hold any byte but NUL, ')' too: the last one
+ * ends it). stat, not status: the kernel formats a few numbers, not forty lines.
+ */
 static int proc_parent_of(const char *who, int *ppid, struct error *e)
 {
         _cleanup_free_ char *buf = NULL;
-        char path[64];
+        char path[64], state;
         const char *p;
         int r;
 
-        snprintf(path, sizeof(path), "/proc/%s/status", who);
+        snprintf(path, sizeof(path), "/proc/%s/stat", who);
         r = read_file_capped(AT_FDCWD, path, PROC_FILE_MAX, &buf, NULL, e);
         if (r < 0)
                 return r;
-        p = strstr(buf, "\nPPid:");
-        if (!p || sscanf(p + 6, "%d", ppid) != 1 || *ppid <= 0)
+        p = strrchr(buf, ')');
+        if (!p || sscanf(p + 1, " %c %d", &state, ppid) != 2 || *ppid <= 0)
                 return error_set(e, -ESRCH, "%s: no parent process", path);
         return 0;
 }
@@ -237,14 +260,17 @@ static int proc_parent_of(const char *who, int *ppid, struct error *e)
  * the container: /proc/1's, or where /proc/1 may not be looked at, that of the
  * init's nearest ancestor outside its mount namespace (the runtime that started it).
  */
-static int host_cgroupns(const struct cgroup_facts *f, const char *stage, ino_t *ino, struct error *e)
+static int host_cgroupns(const struct cgroup_facts *f, const char *stage, const struct self_ns *self, ino_t *ino,
+                         struct error *e)
 {
         char who[16];
         int pid = f->pid, r;
         bool same = true;
 
-        if (strcmp(stage, "createContainer") != 0)
-                return ns_inode("self", "cgroup", ino, e);
+        if (strcmp(stage, "createContainer") != 0) {
+                *ino = self->cgroup;
+                return 0;
+        }
         if (ns_inode("1", "cgroup", ino, e) == 0)
                 return 0;
         for (int depth = 0; same && depth < 32; depth++) {
@@ -252,7 +278,7 @@ static int host_cgroupns(const struct cgroup_facts *f, const char *stage, ino_t 
                 if ((r = proc_parent_of(who, &pid, e)) < 0)
                         return r;
                 snprintf(who, sizeof(who), "%d", pid);
-                if ((r = same_ns(who, "self", "mnt", &same, e)) < 0)
+                if ((r = same_mnt_ns(who, self, &same, e)) < 0)
                         return r;
         }
         if (same)
@@ -262,26 +288,28 @@ static int host_cgroupns(const struct cgroup_facts *f, const char *stage, ino_t 
 
 int cgroup_find_init(const char *stage, int state_pid, struct cgroup_facts *f, struct error *e)
 {
+        struct self_ns self;
         char who[16];
-        ino_t theirs, host;
+        ino_t theirs = 0, host;
         bool same;
         int r;
 
+        if ((r = self_ns_read(&self, e)) < 0)
+                return r;
         if (strcmp(stage, "createContainer") == 0)
-                r = find_parent_init(f, e);
+                r = find_parent_init(f, &self, &theirs, e);
         else if (state_pid <= 0)
                 r = error_set(e, -EINVAL, "stage %s needs the container's pid in the state", stage);
         else {
                 f->pid = f->vpid = state_pid;
                 snprintf(who, sizeof(who), "%d", f->pid);
-                if ((r = same_ns(who, "self", "mnt", &same, e)) == 0 && same)
+                if ((r = same_mnt_ns(who, &self, &same, e)) == 0 && same)
                         r = error_set(e, -EPERM, "pid %d from the state shares the hook's mount namespace: "
                                       "not a container's init; refusing", f->pid);
+                if (r == 0)
+                        r = ns_inode(who, "cgroup", &theirs, e);
         }
-        if (r < 0)
-                return r;
-        snprintf(who, sizeof(who), "%d", f->pid);
-        if ((r = ns_inode(who, "cgroup", &theirs, e)) < 0 || (r = host_cgroupns(f, stage, &host, e)) < 0)
+        if (r < 0 || (r = host_cgroupns(f, stage, &self, &host, e)) < 0)
                 return r;
         /* In the initial namespace it is the host's, whatever else says so. */
         f->own_ns = theirs != host && theirs != CGROUP_INIT_NS_INO;
@@ -295,7 +323,10 @@ int cgroup_read_paths(struct cgroup_facts *f, bool entered, struct error *e)
         int r;
 
         snprintf(who, sizeof(who), "%d", f->pid);
-        if ((r = read_cgroup2_line(who, &line, e)) < 0)
+        if (f->line_known) {
+                line = TAKE_PTR(f->init_line);
+                f->line_known = false;
+        } else if ((r = read_cgroup2_line(who, &line, e)) < 0)
                 return r;
         if (!line)
                 return 0;       /* a cgroup v1-only host */

@@ -41,6 +41,8 @@ struct cgroup_facts {
         char *expected;           /* from linux.cgroupsPath, or NULL */
         bool expected_relative;
         bool expected_systemd;    /* systemd's form: the init may sit below the scope */
+        bool line_known;          /* createContainer: init_line was read by cgroup_find_init ... */
+        char *init_line;          /* ... the init's "0::" cgroup (NULL: none), for cgroup_read_paths */
         int hostfd;               /* O_PATH root of the host's cgroup2 mount, or -1 */
         bool ino_known;           /* the engine's cgroup C, found in the host's mount */
         dev_t dev;                /* ... its device and inode */

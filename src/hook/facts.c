@@ -36,24 +36,42 @@ static bool is_elf_program(const unsigned char *h, size_t n)
         return type == ET_EXEC || type == ET_DYN;
 }
 
-/* Reads the head of the regular file at path (canonical) to tell its format. */
-static void inspect_file(const struct rootfs *root, struct exec_fact *x)
+/*
+ * Opens the regular file pfd (O_PATH) for reading: reopened through /proc/self/fd,
+ * which reaches the very inode pfd holds; where /proc cannot, through the resolver
+ * again with the inode compared. O_NONBLOCK: never hang on a FIFO swapped in since.
+ */
+static int reopen_file(const struct rootfs *root, const char *path, int pfd, const struct stat *st)
 {
-        _cleanup_close_ int pfd = -1, fd = -1;
+        char proc[PROC_FD_PATH_MAX];
+        struct stat st2;
+        int fd = open(proc_fd_path(proc, pfd), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+        if (fd >= 0)
+                return fd;
+        if (rootfs_open_at(root, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, &fd) < 0)
+                return -1;
+        if (fstat(fd, &st2) < 0 || st->st_dev != st2.st_dev || st->st_ino != st2.st_ino) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* Reads the head of the regular file pfd (O_PATH, at x->path, canonical) to tell its format. */
+static void inspect_file(const struct rootfs *root, struct exec_fact *x, int pfd, const struct stat *stp)
+{
+        _cleanup_close_ int fd = -1;
         unsigned char head[HEADER_BYTES];
-        struct stat st, st2;
+        const struct stat st = *stp;
         ssize_t n;
 
-        if (rootfs_open_at(root, x->path, O_PATH | O_NOFOLLOW, &pfd) < 0 || fstat(pfd, &st) < 0)
-                return;
         x->executable = S_ISREG(st.st_mode) && (st.st_mode & 0111);
         if (!S_ISREG(st.st_mode)) {
                 x->detail = xstrdup(S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
                 return;
         }
-        /* O_NONBLOCK: never hang on a FIFO swapped in since the check; the inode is compared. */
-        if (rootfs_open_at(root, x->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, &fd) < 0 ||
-            fstat(fd, &st2) < 0 || st.st_dev != st2.st_dev || st.st_ino != st2.st_ino)
+        if ((fd = reopen_file(root, x->path, pfd, &st)) < 0)
                 return;
         n = pread(fd, head, sizeof(head), 0);
         if (n <= 0) {
@@ -72,8 +90,10 @@ static void inspect_file(const struct rootfs *root, struct exec_fact *x)
 /* Follows path inside the rootfs; 0, or a negative errno when it cannot. */
 static int try_path(const struct rootfs *root, const char *path, struct exec_fact *x)
 {
+        _cleanup_close_ int pfd = -1;
         char *canon = NULL;
-        int r = rootfs_realpath(root, path, &canon, &x->links);
+        struct stat st;
+        int r = rootfs_realpath_open(root, path, &canon, &x->links, &pfd, &st);
 
         if (r < 0)
                 return r;
@@ -83,7 +103,7 @@ static int try_path(const struct rootfs *root, const char *path, struct exec_fac
         x->detail = NULL;
         x->format = EXEC_FORMAT_NONE;
         x->executable = false;
-        inspect_file(root, x);
+        inspect_file(root, x, pfd, &st);
         return 0;
 }
 

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,18 +29,36 @@ static void unescape_octal(char *s)
         *o = '\0';
 }
 
-/* Splits one mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...". */
+/*
+ * Splits one mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT ...". By hand, not
+ * strtok_r and sscanf: the table lists every mount of the namespace, the host's
+ * too, and is read before each tmpfs.
+ */
 static bool parse_line(char *line, uint64_t *id, char **mountpoint)
 {
-        char *save = NULL, *f[5];
+        char *f = line, *end;
 
-        for (int i = 0; i < 5; i++)
-                if (!(f[i] = strtok_r(i ? NULL : line, " ", &save)))
-                        return false;
-        if (sscanf(f[0], "%" SCNu64, id) != 1)
+        if (*f < '0' || *f > '9')
                 return false;
-        unescape_octal(f[4]);
-        *mountpoint = f[4];
+        errno = 0;
+        *id = strtoull(f, &end, 10);
+        if (errno || *end != ' ')
+                return false;
+        /* Past PARENT, MAJ:MIN and ROOT to MOUNTPOINT, each field ended by one space. */
+        for (int i = 0; i < 3; i++) {
+                f = strchr(end + 1, ' ');
+                if (!f || f == end + 1)
+                        return false;
+                end = f;
+        }
+        f = end + 1;
+        end = strchr(f, ' ');
+        if (end == f || !*f)
+                return false;
+        if (end)
+                *end = '\0';
+        unescape_octal(f);
+        *mountpoint = f;
         return true;
 }
 
@@ -80,17 +97,18 @@ static void drop_nested(struct submounts *s)
 int mounttable_parse(char *text, const char *dir, struct submounts *out)
 {
         size_t dlen = strlen(dir);
-        char *save = NULL;
 
         memset(out, 0, sizeof(*out));
         if (dir[0] != '/')
                 return -EINVAL;
         if (strcmp(dir, "/") == 0)
                 dlen = 0;
-        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        for (char *line = text, *next; line && *line; line = next) {
                 char *mp;
                 uint64_t id;
 
+                if ((next = strchr(line, '\n')))
+                        *next++ = '\0';
                 if (!parse_line(line, &id, &mp))
                         continue;
                 /* Compared as "/rel" relative to dir: "/" then names everything but itself. */

@@ -12,6 +12,7 @@
 
 #define MAX_SYMLINKS 40
 #define MAX_DEPTH 256
+#define OPENAT2_TRIES 64
 
 bool rootfs_force_fallback;
 static bool openat2_missing;
@@ -168,7 +169,16 @@ int rootfs_open_at(const struct rootfs *r, const char *path, int flags, int *fd)
         if (!*rel)
                 rel = ".";
         if (!rootfs_force_fallback && !openat2_missing) {
-                ret = (int)syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+                /*
+                 * EAGAIN: a ".." on the way raced with a mount or a rename anywhere in the
+                 * system (the kernel cannot then prove it stayed beneath the root); as
+                 * openat2(2) advises, try again. Containers starting in parallel cause it.
+                 */
+                int tries = 0;
+
+                do
+                        ret = (int)syscall(SYS_openat2, r->fd, rel, &how, sizeof(how));
+                while (ret < 0 && errno == EAGAIN && ++tries < OPENAT2_TRIES);
                 if (ret >= 0) {
                         *fd = ret;
                         return 0;
@@ -252,12 +262,50 @@ void rootfs_rmdir_created(const struct rootfs *r, struct strv *created)
 /* done + "/" + the first len bytes of comp; done is "" for the root. */
 static char *path_append(const char *done, const char *comp, size_t len)
 {
-        return xasprintf("%s/%.*s", done, (int)len, comp);
+        size_t ld = strlen(done);
+        char *out = xmalloc(ld + len + 2);
+
+        memcpy(out, done, ld);
+        out[ld] = '/';
+        memcpy(out + ld + 1, comp, len);
+        out[ld + 1 + len] = '\0';
+        return out;
 }
 
-int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsigned *n_links)
+/*
+ * Opens prefix cand of a walk (no symlink in it but possibly its last component) as
+ * it is, O_NOFOLLOW. With more to come, a directory is all the walk needs to know:
+ * O_DIRECTORY says so without an fstat (a symlink or a file gives ENOTDIR and is
+ * looked at). *is_dir_only: the fd was opened so and st is not filled.
+ */
+static int open_component(const struct rootfs *r, const char *cand, bool last, int *fd, struct stat *st,
+                          bool *is_dir_only)
+{
+        int ret;
+
+        *is_dir_only = false;
+        if (!last) {
+                ret = rootfs_open_at(r, cand, O_PATH | O_NOFOLLOW | O_DIRECTORY, fd);
+                if (ret != -ENOTDIR) {
+                        *is_dir_only = ret == 0;
+                        return ret;
+                }
+        }
+        ret = rootfs_open_at(r, cand, O_PATH | O_NOFOLLOW, fd);
+        if (ret == 0 && fstat(*fd, st) < 0) {
+                ret = -errno;
+                close(*fd);
+                *fd = -1;
+        }
+        return ret;
+}
+
+int rootfs_realpath_open(const struct rootfs *r, const char *path, char **out, unsigned *n_links, int *fdp,
+                         struct stat *stp)
 {
         _cleanup_free_ char *todo = xstrdup(path), *done = xstrdup("");
+        _cleanup_close_ int final = -1;
+        struct stat final_st;
         const char *rest = todo;
         unsigned links = 0;
 
@@ -267,6 +315,7 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                 char target[PATH_MAX];
                 const char *comp;
                 struct stat st;
+                bool last, dir_only;
                 size_t len;
                 ssize_t n;
                 int ret;
@@ -277,6 +326,9 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                 comp = rest;
                 len = strcspn(rest, "/");
                 rest += len;
+                /* The final object, when a name (not "." or "..") ends the path, is kept open. */
+                if (final >= 0)
+                        close(TAKE_FD(final));
                 if (len == 1 && comp[0] == '.')
                         continue;
                 if (len == 2 && comp[0] == '.' && comp[1] == '.') {
@@ -287,17 +339,20 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                         continue;
                 }
                 cand = path_append(done, comp, len);
+                last = rest[strspn(rest, "/")] == '\0';
                 /* Every prefix in done is free of symlinks; the one safe resolver opens it. */
-                ret = rootfs_open_at(r, cand, O_PATH | O_NOFOLLOW, &fd);
+                ret = open_component(r, cand, last, &fd, &st, &dir_only);
                 if (ret < 0)
                         return ret;
-                if (fstat(fd, &st) < 0)
-                        return -errno;
-                if (!S_ISLNK(st.st_mode)) {
-                        if (rest[strspn(rest, "/")] && !S_ISDIR(st.st_mode))
+                if (dir_only || !S_ISLNK(st.st_mode)) {
+                        if (!last && !dir_only && !S_ISDIR(st.st_mode))
                                 return -ENOTDIR;
                         free(done);
                         done = TAKE_PTR(cand);
+                        if (last) {
+                                final = TAKE_FD(fd);
+                                final_st = st;
+                        }
                         continue;
                 }
                 if (++links > MAX_SYMLINKS)
@@ -310,15 +365,33 @@ int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsign
                         done[0] = '\0';
                 /* What the link says comes before what is left of the path. */
                 {
-                        char *next = xasprintf("%s/%s", target, rest);
+                        char *next = path_append(target, rest, strlen(rest));
 
                         free(todo);
                         todo = next;
                         rest = todo;
                 }
         }
+        if (fdp) {
+                /* Ended by "." or "..", or the root itself: open what the walk arrived at. */
+                if (final < 0) {
+                        int ret = rootfs_open_at(r, *done ? done : "/", O_PATH | O_NOFOLLOW, &final);
+
+                        if (ret < 0)
+                                return ret;
+                        if (fstat(final, &final_st) < 0)
+                                return -errno;
+                }
+                *fdp = TAKE_FD(final);
+                *stp = final_st;
+        }
         *out = *done ? TAKE_PTR(done) : xstrdup("/");
         if (n_links)
                 *n_links = links;
         return 0;
+}
+
+int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsigned *n_links)
+{
+        return rootfs_realpath_open(r, path, out, n_links, NULL, NULL);
 }

@@ -13,6 +13,7 @@
  */
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -48,6 +49,14 @@ int rootfs_open_parent(const struct rootfs *r, const char *path, bool create, st
  * *n_links (optional) counts the symlinks followed. The result must exist.
  */
 int rootfs_realpath(const struct rootfs *r, const char *path, char **out, unsigned *n_links);
+
+/*
+ * rootfs_realpath, and the object it names opened O_PATH | O_NOFOLLOW (the last
+ * step of the walk, through the same resolver) in *fd, with its fstat in *st: a
+ * caller that looks at the file need not resolve the path again.
+ */
+int rootfs_realpath_open(const struct rootfs *r, const char *path, char **out, unsigned *n_links, int *fd,
+                         struct stat *st);
 
 /* Removes directories rootfs_mkdir_p created, deepest first; best effort. */
 void rootfs_rmdir_created(const struct rootfs *r, struct strv *created);

@@ -45,6 +45,14 @@ struct jscan_span {
 bool jscan_valid_object(const char *buf, size_t len, struct jscan_span *obj);
 
 /*
+ * jscan_valid_object, noting on the way the value of the top object's member key
+ * (written without escapes): *has says whether there is one, *value where. The
+ * same as jscan_member after it, without a second pass over the text.
+ */
+bool jscan_valid_object_member(const char *buf, size_t len, struct jscan_span *obj, const char *key,
+                               struct jscan_span *value, bool *has);
+
+/*
  * The same check and, when it passes, the kept members as a jansson object, in
  * their order, with the values json_loadb() would give them; NULL when the check
  * fails. Only what is kept is ever built.

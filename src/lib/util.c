@@ -8,9 +8,24 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* By hand, not snprintf: made before most syscalls on an fd, where printf's machinery costs more. */
 char *proc_fd_path(char buf[static PROC_FD_PATH_MAX], int fd)
 {
-        snprintf(buf, PROC_FD_PATH_MAX, "/proc/self/fd/%d", fd);
+        static const char prefix[] = "/proc/self/fd/";
+        char digits[12];
+        size_t n = 0;
+        unsigned v = fd < 0 ? 0U - (unsigned)fd : (unsigned)fd;
+        char *o = buf + sizeof(prefix) - 1;
+
+        memcpy(buf, prefix, sizeof(prefix) - 1);
+        do
+                digits[n++] = (char)('0' + v % 10);
+        while ((v /= 10) > 0);
+        if (fd < 0)
+                *o++ = '-';
+        while (n > 0)
+                *o++ = digits[--n];
+        *o = '\0';
         return buf;
 }
 
@@ -79,9 +94,15 @@ char *xstrndup(const char *s, size_t n)
         return p;
 }
 
+/*
+ * Lists grow by doubling; their size follows from n alone (only the push functions
+ * add, nothing removes but the free): a strv of n holds 2^k >= n + 1 slots, grown
+ * when n + 1 is a power of two.
+ */
 void strv_push(struct strv *s, char *owned)
 {
-        s->v = xrealloc(s->v, (s->n + 2) * sizeof(char *));
+        if (!s->v || ((s->n + 1) & s->n) == 0)
+                s->v = xrealloc(s->v, 2 * (s->n + 1) * sizeof(char *));
         s->v[s->n++] = owned;
         s->v[s->n] = NULL;
 }
@@ -170,30 +191,59 @@ char *strbuf_take(struct strbuf *b)
         return s;
 }
 
-int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
+/* read(2) until end of file or until buf is full; the bytes read, or a negative errno. */
+static ssize_t read_until_full(int fd, char *buf, size_t cap)
 {
-        /* A Docker config.json (~14 KiB) in one read and one more for the end; untouched pages cost nothing. */
-        size_t size = 0, cap = 64 * 1024 - 1;
-        _cleanup_free_ char *buf = xmalloc(cap + 1);
+        size_t size = 0;
 
-        for (;;) {
-                ssize_t n;
+        while (size < cap) {
+                ssize_t n = read(fd, buf + size, cap - size);
 
-                if (size == cap) {
-                        if (cap > max)
-                                return error_set(e, -EFBIG, "%s: larger than %zu bytes", what, max);
-                        cap *= 2;
-                        buf = xrealloc(buf, cap + 1);
-                }
-                n = read(fd, buf + size, cap - size);
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
-                        return error_setsys(e, -errno, "%s: read failed", what);
+                        return -errno;
                 }
                 if (n == 0)
                         break;
                 size += (size_t)n;
+        }
+        return (ssize_t)size;
+}
+
+int read_fd_capped(int fd, size_t max, char **out, size_t *len, struct error *e, const char *what)
+{
+        /*
+         * What fits in 64 KiB (a Docker config.json of ~14 KiB, every /proc file the hook
+         * reads) is read on the stack, in one read and one more for the end, and copied
+         * to a heap buffer of its size: a 64 KiB heap buffer, freed, makes malloc
+         * consolidate its free lists and trim the heap each time.
+         */
+        char stackbuf[64 * 1024];
+        _cleanup_free_ char *buf = NULL;
+        size_t size, cap = sizeof(stackbuf);
+        ssize_t n = read_until_full(fd, stackbuf, cap);
+
+        if (n < 0)
+                return error_setsys(e, (int)n, "%s: read failed", what);
+        size = (size_t)n;
+        if (size < cap) {
+                buf = xmalloc(size + 1);
+                memcpy(buf, stackbuf, size);
+        } else {
+                /* Larger: grow on the heap, doubling, until the end or past max. */
+                buf = xmalloc(cap + 1);
+                memcpy(buf, stackbuf, size);
+                while (size == cap) {
+                        if (cap > max)
+                                return error_set(e, -EFBIG, "%s: larger than %zu bytes", what, max);
+                        cap *= 2;
+                        buf = xrealloc(buf, cap + 1);
+                        n = read_until_full(fd, buf + size, cap - size);
+                        if (n < 0)
+                                return error_setsys(e, (int)n, "%s: read failed", what);
+                        size += (size_t)n;
+                }
         }
         if (size > max)
                 return error_set(e, -EFBIG, "%s: larger than %zu bytes", what, max);
@@ -285,7 +335,15 @@ char *path_join(const char *a, const char *b)
                 la--;
         while (*b == '/')
                 b++;
-        return xasprintf("%.*s/%s", (int)la, a, b);
+        {
+                size_t lb = strlen(b);
+                char *out = xmalloc(la + lb + 2);
+
+                memcpy(out, a, la);
+                out[la] = '/';
+                memcpy(out + la + 1, b, lb + 1);
+                return out;
+        }
 }
 
 int parse_mode(const char *s, unsigned *mode)
@@ -313,7 +371,10 @@ void kvlist_set(struct kvlist *l, const char *key, const char *value)
                         l->v[i].value = xstrdup(value);
                         return;
                 }
-        v = xrealloc(l->v, (l->n + 1) * sizeof(*v));
+        /* Doubling as strv_push: n entries in 2^k >= n slots, grown when n is a power of two. */
+        v = l->v;
+        if (!v || (l->n & (l->n - 1)) == 0)
+                v = xrealloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*v));
         v[l->n].key = xstrdup(key);
         v[l->n].value = xstrdup(value);
         l->v = v;

@@ -576,12 +576,12 @@ static char *joined_hooks(json_t *have, size_t from, bool comma)
  * bracket of that stage's array, of the hooks object (a new stage) or of the
  * document (a new hooks object).
  */
-static int plan_splice(const char *buf, size_t len, struct jscan_span doc, json_t *hooks, const char *what,
-                       struct splice *sp, struct error *e)
+static int plan_splice(const char *buf, size_t len, struct jscan_span doc, bool has_hooks, struct jscan_span hs,
+                       json_t *hooks, const char *what, struct splice *sp, struct error *e)
 {
         _cleanup_json_ json_t *config = json_object();
-        struct jscan_span hs = { 0 }, as;
-        bool has_hooks = jscan_member(buf, len, doc.start, "hooks", &hs), changed = false, hooks_empty;
+        struct jscan_span as;
+        bool changed = false, hooks_empty;
         size_t before[ELEMENTSOF(oci_stages)] = { 0 }, i = 0;
         json_t *target, *list;
         const char *stage;
@@ -682,14 +682,16 @@ int wrapper_splice_hooks(const char *buf, size_t len, json_t *hooks, const char 
                          struct error *e)
 {
         struct splice sp = { .n = 0 };
-        struct jscan_span doc;
+        struct jscan_span doc, hs = { 0 };
+        bool has_hooks;
         int r;
 
         *out = NULL;
         *out_len = 0;
-        if (!jscan_valid_object(buf, len, &doc))
+        /* The hooks member is noted while the document is checked: one pass over its text. */
+        if (!jscan_valid_object_member(buf, len, &doc, "hooks", &hs, &has_hooks))
                 return inject_reserialised(buf, len, hooks, what, out, out_len, e);
-        r = plan_splice(buf, len, doc, hooks, what, &sp, e);
+        r = plan_splice(buf, len, doc, has_hooks, hs, hooks, what, &sp, e);
         if (r == 0 && sp.n > 0)
                 *out = apply_splice(buf, len, &sp, out_len);
         for (size_t i = 0; i < sp.n; i++)

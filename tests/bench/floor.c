@@ -11,9 +11,11 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/mount.h>
 #include <linux/openat2.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,12 +24,17 @@
 
 static const char machine_id[] = "4f66a1e3b0e4c1d6a9a3b2f1e0d9c8b7\n";
 
+/* Retried on EAGAIN (a ".." raced with a mount or rename anywhere), as the hook does. */
 static int in_root(int root, const char *path, int flags)
 {
         struct open_how how = { .flags = (unsigned long long)(flags | O_CLOEXEC),
                                 .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+        int fd, tries = 0;
 
-        return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+        do
+                fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+        while (fd < 0 && errno == EAGAIN && ++tries < 64);
+        return fd;
 }
 
 /* fsopen + fsconfig + fsmount + move_mount onto fd; opts is "key=value" pairs, NULL-ended. */
@@ -82,6 +89,8 @@ struct step {
         const char *const *opts;        /* tmpfs: "key", "value", ..., NULL */
         unsigned attr;                  /* tmpfs: MOUNT_ATTR_* */
         mode_t mode;                    /* mkdir */
+        bool made;                      /* tmpfs: on a directory a step before made (empty: the
+                                           hook reads no mount table for it) */
 };
 
 /* The mount table, read whole: what the hook consults before covering a path. */
@@ -104,7 +113,7 @@ static int tmpfs_step(int root, const struct step *st)
 {
         int fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
 
-        if (fd < 0 || read_mountinfo() < 0 || mount_fs("tmpfs", st->opts, st->attr, fd) < 0)
+        if (fd < 0 || (!st->made && read_mountinfo() < 0) || mount_fs("tmpfs", st->opts, st->attr, fd) < 0)
                 return -1;
         return close(fd);
 }
@@ -231,9 +240,10 @@ static int cgroup_step(int root, const struct step *st)
         return close(fd);
 }
 
-static const char *const run_opts[] = { "mode", "755", "size", "20%", NULL };
-static const char *const lock_opts[] = { "mode", "1777", "size", "5m", NULL };
-static const char *const tmp_opts[] = { "mode", "1777", NULL };
+/* uid and gid as the plan gives them (${host_uid}, ${host_gid}: 0 without a user namespace). */
+static const char *const run_opts[] = { "mode", "755", "size", "20%", "uid", "0", "gid", "0", NULL };
+static const char *const lock_opts[] = { "mode", "1777", "size", "5m", "uid", "0", "gid", "0", NULL };
+static const char *const tmp_opts[] = { "mode", "1777", "uid", "0", "gid", "0", NULL };
 #define NN (MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV)
 
 /*
@@ -247,7 +257,7 @@ static const struct step steps[] = {
         { .what = "tmpfs /run", .run = tmpfs_step, .path = "run", .opts = run_opts, .attr = NN },
         { .what = "mkdir /run/lock", .run = mkdir_step, .path = "run", .name = "lock", .mode = 0755 },
         { .what = "tmpfs /run/lock", .run = tmpfs_step, .path = "run/lock", .opts = lock_opts,
-          .attr = NN | MOUNT_ATTR_NOEXEC },
+          .attr = NN | MOUNT_ATTR_NOEXEC, .made = true },
         { .what = "tmpfs /tmp", .run = tmpfs_step, .path = "tmp", .opts = tmp_opts, .attr = NN },
         { .what = "cgroup2 /sys/fs/cgroup", .run = cgroup_step, .path = "sys/fs/cgroup" },
         { .what = "bind /etc/machine-id", .run = bind_file_step, .path = "etc/machine-id", .mode = 0444 },

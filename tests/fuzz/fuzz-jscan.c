@@ -60,6 +60,22 @@ static void check(const char *buf, size_t size, const struct jscan_keep *keep)
                 abort();
 }
 
+/* The member noted while checking is the one jscan_member finds afterwards. */
+static void check_member(const char *buf, size_t size, const char *key)
+{
+        struct jscan_span doc, noted = { 0 }, found = { 0 }, doc2;
+        bool has, valid = jscan_valid_object_member(buf, size, &doc, key, &noted, &has);
+
+        if (valid != jscan_valid_object(buf, size, &doc2))
+                abort();
+        if (!valid)
+                return;
+        if (doc.start != doc2.start || doc.end != doc2.end || has != jscan_member(buf, size, doc.start, key, &found))
+                abort();
+        if (has && (noted.start != found.start || noted.end != found.end))
+                abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const char *buf = (const char *)data;
@@ -75,5 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         abort();
                 json_decref(j);
         }
+        check_member(buf, size, "a");
+        check_member(buf, size, "hooks");
         return 0;
 }

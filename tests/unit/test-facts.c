@@ -10,6 +10,8 @@
 #include "rootfs.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -89,6 +91,31 @@ static void gather(struct facts *f, const char *a0, const char *a1, const char *
         kvlist_free(&s.env);
 }
 
+/* rootfs_realpath_open hands over what the walk arrived at, opened O_PATH. */
+static void realpath_open_is(const struct rootfs *r, const char *path, const char *want, const char *inside)
+{
+        _cleanup_close_ int fd = -1;
+        struct stat st, want_st;
+        char *p = NULL, full[PATH_MAX];
+
+        snprintf(full, sizeof(full), "%s%s", root, inside);
+        ok(rootfs_realpath_open(r, path, &p, NULL, &fd, &st) == 0 && fd >= 0, "%s: opened", path);
+        is_str(p, want, "%s -> %s", path, want);
+        ok(stat(full, &want_st) == 0 && fd >= 0 && st.st_ino == want_st.st_ino &&
+           st.st_mode == want_st.st_mode, "%s: the fd and its stat are %s's", path, inside);
+        free(p);
+}
+
+static void test_realpath_open(const struct rootfs *r)
+{
+        realpath_open_is(r, "/sbin/init", "/usr/lib/systemd/systemd", "/usr/lib/systemd/systemd");
+        realpath_open_is(r, "/usr/bin", "/usr/bin", "/usr/bin");
+        realpath_open_is(r, "/bin/..", "/usr", "/usr");
+        realpath_open_is(r, "/usr/./bin/.", "/usr/bin", "/usr/bin");
+        realpath_open_is(r, "/", "/", "/");
+        realpath_open_is(r, "/init/", "/init", "/init");
+}
+
 static void test_realpath(void)
 {
         struct rootfs r = { .fd = -1 };
@@ -108,7 +135,11 @@ static void test_realpath(void)
         ok(rootfs_realpath(&r, "/init/x", &p, NULL) == -ENOTDIR, "a file used as a directory: ENOTDIR");
         ok(rootfs_realpath(&r, "/../../..", &p, NULL) == 0, "/../../.. resolves");
         is_str(p, "/", "... to the rootfs's /");
-        free(p);
+        free(p); p = NULL;
+        test_realpath_open(&r);
+        rootfs_force_fallback = true;   /* the component walk, as without openat2 */
+        test_realpath_open(&r);
+        rootfs_force_fallback = false;
         rootfs_close(&r);
 }
 

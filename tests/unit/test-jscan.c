@@ -33,6 +33,77 @@ static void not_sure(const char *text, const char *name)
         json_decref(got);
 }
 
+/* jscan_valid_object_member notes the member jscan_member would find. */
+static void member_is(const char *text, const char *key, const char *want, const char *name)
+{
+        struct jscan_span doc, v = { 0 }, m = { 0 };
+        size_t len = strlen(text);
+        bool has = true, valid = jscan_valid_object_member(text, len, &doc, key, &v, &has);
+
+        if (!want) {
+                ok(valid && !has && !jscan_member(text, len, doc.start, key, &m), "%s: none", name);
+                return;
+        }
+        ok(valid && has && v.end - v.start == strlen(want) && memcmp(text + v.start, want, strlen(want)) == 0 &&
+           jscan_member(text, len, doc.start, key, &m) && m.start == v.start && m.end == v.end, "%s", name);
+}
+
+static void test_member(void)
+{
+        struct jscan_span doc, v;
+        bool has = true;
+
+        member_is("{\"a\": 1, \"hooks\": {\"x\": [1, {\"hooks\": 2}]}, \"z\": 3}", "hooks",
+                  "{\"x\": [1, {\"hooks\": 2}]}", "a top-level member, not the nested one of that name");
+        member_is("{\"a\": {\"hooks\": 1}}", "hooks", NULL, "only nested: not a member of the top object");
+        member_is("{\"hook\": 1, \"hooksx\": 2}", "hooks", NULL, "names that are prefixes or extensions");
+        member_is(" {\"hooks\" :\t[] } ", "hooks", "[]", "whitespace around the value");
+        member_is("{}", "hooks", NULL, "an empty object");
+        ok(!jscan_valid_object_member("{\"hooks\": 1,}", 13, &doc, "hooks", &v, &has) && !has,
+           "invalid text: false, and no member");
+}
+
+/*
+ * Each kind of byte that ends a run of plain ones, at every offset (both sides of
+ * the 16-byte steps and of the end of the text): the scanner agrees with jansson.
+ */
+static void test_string_offsets(void)
+{
+        static const char *const tails[] = { "\"", "\\n\"", "\x01\"", "\x7f\"", "\xc3\xa9\"", "\xff\"",
+                                             "\\u00e9\"", "\\x\"", "" };
+        size_t bad = 0, n = 0;
+
+        for (size_t t = 0; t < sizeof(tails) / sizeof(tails[0]); t++)
+                for (size_t k = 0; k < 40; k++)
+                        for (size_t pad = 0; pad < 20; pad += 19) {
+                                char text[160];
+                                size_t len;
+                                json_t *got, *want;
+
+                                len = (size_t)snprintf(text, sizeof(text), "{\"s\": \"%.*s%s%s", (int)k,
+                                                       "abcdefghijklmnopqrstuvwxyz0123456789ABCD", tails[t],
+                                                       *tails[t] ? "}" : "");
+                                /* pad: what follows the string, so that the text ends near it or not */
+                                for (size_t i = 0; *tails[t] && i < pad; i++)
+                                        text[len - 1 + i] = ' ';
+                                if (*tails[t] && pad) {
+                                        len += pad;
+                                        text[len - 1] = '}';
+                                }
+                                got = jscan_extract(text, len, keep);
+                                want = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+                                if (want && !got) {
+                                        /* "not sure" is allowed only where the scanner is documented stricter */
+                                        bad += strstr(text, "\\u") == NULL;
+                                } else if (got && !(want && json_equal(got, want)))
+                                        bad++;
+                                n++;
+                                json_decref(got);
+                                json_decref(want);
+                        }
+        ok(bad == 0, "strings ended by each kind of byte at every offset: as jansson (%zu of %zu differ)", bad, n);
+}
+
 static void test_values(void)
 {
         same("{\"a\": {\"b\": [1, -2.5, true, null, \"x\"], \"c\": 1}, \"d\": {\"e\": 1}}",
@@ -122,6 +193,8 @@ int main(void)
 {
         test_spec_reads_what_it_keeps();
         test_values();
+        test_member();
+        test_string_offsets();
         test_stricter();
         test_docker_config();
         return tap_done();

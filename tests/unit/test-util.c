@@ -5,7 +5,10 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -62,6 +65,29 @@ static void test_paths(void)
         ok(!path_is_below("/run", "/run", false), "/run not strictly below itself");
         ok(path_is_below("/run", "/run", true), "/run below-or-equal itself");
         ok(path_is_below("/x", "/", false), "everything below /");
+        {
+                static const int fds[] = { 0, 7, 10, 123, 2147483647, -1 };
+                static const char *const want[] = { "/proc/self/fd/0", "/proc/self/fd/7", "/proc/self/fd/10",
+                                                     "/proc/self/fd/123", "/proc/self/fd/2147483647",
+                                                     "/proc/self/fd/-1" };
+                char buf[PROC_FD_PATH_MAX];
+
+                for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+                        is_str(proc_fd_path(buf, fds[i]), want[i], "proc_fd_path(%d)", fds[i]);
+        }
+        {
+                static const char *const cases[][3] = {
+                        { "/run", "lock", "/run/lock" }, { "/run/", "/lock", "/run/lock" }, { "/", "x", "/x" },
+                        { "", "x", "/x" }, { "/a//", "//b/c", "/a/b/c" }, { "/a", "", "/a/" },
+                };
+
+                for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                        char *j = path_join(cases[i][0], cases[i][1]);
+
+                        is_str(j, cases[i][2], "path_join(\"%s\", \"%s\")", cases[i][0], cases[i][1]);
+                        free(j);
+                }
+        }
 }
 
 static void test_normalize(void)
@@ -96,12 +122,18 @@ static void test_mounttable(void)
                 "35 33 8:1 /b /b/rootfs/run/docker.sock rw - ext4 /dev/vda rw\n"
                 "36 30 0:43 / /b/rootfs/runner rw - tmpfs tmpfs rw\n"
                 "37 30 0:44 / /b/rootfs/run rw - tmpfs tmpfs rw\n"
-                "garbage\n";
+                "garbage\n"
+                "38 30 0:45 /b/rootfs/run/short\n"
+                "39 30 0:46 / \n"
+                "\n"
+                "x40 30 0:47 / /b/rootfs/run/badid rw - tmpfs tmpfs rw\n"
+                "41 30 0:48 / /b/rootfs/run/last";
         struct submounts s = { 0 };
 
-        ok(mounttable_parse(table, "/b/rootfs/run", &s) == 0 && s.n == 4, "4 outermost mounts beneath /run (got %zu)", s.n);
-        if (s.n == 4) {
+        ok(mounttable_parse(table, "/b/rootfs/run", &s) == 0 && s.n == 5, "5 outermost mounts beneath /run (got %zu)", s.n);
+        if (s.n == 5) {
                 is_str(s.v[0].rel, "secrets/x", "first: secrets/x");
+                is_str(s.v[4].rel, "last", "a last line without fields after the mount point nor a newline");
                 ok(s.v[0].id == 31, "with its mount id");
                 is_str(s.v[1].rel, "docker.sock", "a file mount");
                 is_str(s.v[2].rel, "with space", "\\040 unescaped");
@@ -155,6 +187,30 @@ static void test_kvlist(void)
         is_str(kvlist_get(&l, "a"), "3", "kvlist get");
         ok(kvlist_get(&l, "c") == NULL, "kvlist missing");
         kvlist_free(&l);
+        {
+                struct strv sv = { 0 };
+                size_t bad = 0;
+                char k[16], v[16];
+
+                /* Through several doublings, reused after a free: each entry where it was put. */
+                for (int round = 0; round < 2; round++) {
+                        for (int i = 0; i < 100; i++) {
+                                snprintf(k, sizeof(k), "k%d", i);
+                                snprintf(v, sizeof(v), "v%d", i);
+                                kvlist_set(&l, k, v);
+                                strv_push_copy(&sv, k);
+                                bad += sv.v[sv.n] != NULL;
+                        }
+                        for (int i = 0; i < 100; i++) {
+                                snprintf(k, sizeof(k), "k%d", i);
+                                snprintf(v, sizeof(v), "v%d", i);
+                                bad += !kvlist_get(&l, k) || strcmp(kvlist_get(&l, k), v) != 0 || strcmp(sv.v[i], k) != 0;
+                        }
+                        ok(l.n == 100 && sv.n == 100 && bad == 0, "100 entries in a kvlist and a strv (round %d)", round);
+                        kvlist_free(&l);
+                        strv_free(&sv);
+                }
+        }
 }
 
 /* str_escape: what may pass to a terminal or a log line, and what must not. */
@@ -201,8 +257,66 @@ static void test_escape(void)
         ok(str_escape(NULL, 0, "a\nb") == 4, "size 0: only the length");
 }
 
+/* Reads a pipe carrying n bytes (written by a child) through read_fd_capped. */
+static int read_n(size_t n, size_t max, char **out, size_t *len, struct error *e)
+{
+        int p[2], r;
+        pid_t pid;
+
+        if (pipe(p) < 0)
+                return -errno;
+        pid = fork();
+        if (pid == 0) {
+                char chunk[4096];
+
+                close(p[0]);
+                for (size_t i = 0; i < sizeof(chunk); i++)
+                        chunk[i] = (char)('a' + i % 26);
+                for (size_t done = 0; done < n; ) {
+                        size_t k = n - done < sizeof(chunk) ? n - done : sizeof(chunk);
+                        ssize_t w = write(p[1], chunk, k);
+
+                        if (w <= 0)
+                                _exit(1);
+                        done += (size_t)w;
+                }
+                _exit(0);
+        }
+        close(p[1]);
+        r = read_fd_capped(p[0], max, out, len, e, "pipe");
+        close(p[0]);
+        waitpid(pid, NULL, 0);
+        return r;
+}
+
+static void test_read_capped(void)
+{
+        static const size_t sizes[] = { 0, 1, 4095, 65535, 65536, 65537, 300000 };
+
+        for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+                struct error e = { 0 };
+                char *buf = NULL;
+                size_t len = 0, bad = 0;
+
+                ok(read_n(sizes[i], 1 << 20, &buf, &len, &e) == 0 && len == sizes[i] && buf[len] == '\0',
+                   "%zu bytes read whole", sizes[i]);
+                for (size_t k = 0; buf && k < len; k++)
+                        bad += buf[k] != (char)('a' + (k % 4096) % 26);
+                ok(bad == 0, "%zu bytes: the content is what was written", sizes[i]);
+                free(buf);
+        }
+        {
+                struct error e = { 0 };
+                char *buf = NULL;
+
+                ok(read_n(200000, 100000, &buf, NULL, &e) == -EFBIG && !buf, "past max: EFBIG");
+                ok(read_n(65537, 65536, &buf, NULL, &e) == -EFBIG && !buf, "max + 1 beyond the stack buffer: EFBIG");
+        }
+}
+
 int main(void)
 {
+        test_read_capped();
         test_paths();
         test_normalize();
         test_mounttable();
