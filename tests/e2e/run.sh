@@ -551,6 +551,42 @@ test_userns_nohook() {
 	teardown
 }
 
+# userns_run_sh RT SUITE STAGE: in a user-namespaced container whose systemd is a
+# copy of dash (the plan's exec condition holds), a shell prints its mount table; the
+# hook at STAGE only (none if empty). The normalised table, the exit status, the
+# runtime's messages and the files changed in the rootfs.
+userns_run_sh() {
+	local R
+	new_userns_container userns-sh "$2" && use_variant "$1:$3" hybrid:host || return 1
+	R=$B/rootfs
+	cp -p "$R/usr/bin/dash" "$R/usr/lib/systemd/systemd" || return 1
+	CFG_ARGS='"/sbin/init", "-c", "cat /proc/self/mountinfo; sleep 1"'
+	start || return 1
+	e2e_wait_exit 15
+	awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i + 1), ($(i + 1) == "overlay" ? "" : $(i + 2)) }' "$RUN_OUT"
+	echo "exit $RUN_RC"
+	(cd "$B/upper" && find . -printf '%p %y %m %U:%G\n' | sort)
+	sed 's/^/stderr: /' "$RUN_ERR"
+	teardown
+}
+
+# The createContainer hook alone, inside a user namespace: it does nothing (the work is
+# createRuntime's) and lets the container start.
+test_userns_cc_only() {
+	local suite=$1 rt=$2 name without with
+	name="userns createContainer-only $suite $rt: the hook does nothing for systemd, the container starts"
+	selected "$name" || return 0
+	without=$(userns_run_sh "$rt" "$suite" "")
+	with=$(userns_run_sh "$rt" "$suite" createContainer)
+	if ! grep -q ' proc proc$' <<<"$without"; then
+		t_fail "$name" "no mount table from the container: $(tail -n 3 <<<"$without")"
+	elif [ "$without" = "$with" ]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "$(diff <(echo "$without") <(echo "$with") | grep '^[<>]' | head -n 8)"
+	fi
+}
+
 # ---------------------------------------------------------------- hostile images
 #
 # Each hostile_* function damages the rootfs $R (the container's overlay)
@@ -710,6 +746,7 @@ main() {
 		[ "$suite" = "${SUITES%% *}" ] || continue
 		for rt in runc crun; do
 			run_group test_userns_nohook "userns nohook $suite $rt" "$rt:" "$suite" "$rt"
+			run_group test_userns_cc_only "userns createContainer-only $suite $rt" "$rt:" "$suite" "$rt"
 		done
 	done
 	suite=${SUITES%% *}
