@@ -33,15 +33,15 @@ if ! command -v "$cc" >/dev/null; then
         exit 1
 fi
 san="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-cflags="-g -O1 $san -include $build/config.h -I$src/src -I$src/tests/fuzz -DPLANDIR=\"/usr/share/oci-mountplan/plans\" -DBINDIR=\"/usr/bin\"
+cflags="-g -O1 $san -include $build/config.h -I$src/src/lib -I$src/src/hook -I$src/src/wrapper -I$src/tests/fuzz -DPLANDIR=\"/usr/share/oci-mountplan/plans\" -DBINDIR=\"/usr/bin\"
         $(pkg-config --cflags libconfig jansson mount)"
 libs=$(pkg-config --libs libconfig jansson mount) || exit 1
 
-# The engine: the .c files of libomp.a as Makefile.am lists them.
-mapfile -t sources < <(sed -n '/^libomp_a_SOURCES *=/,/[^\\]$/p' "$src/Makefile.am" |
+# The engine: the .c files of the three convenience libraries as Makefile.am lists them.
+mapfile -t sources < <(sed -n '/^libmountplan_[a-z]*_a_SOURCES *=/,/[^\\]$/p' "$src/Makefile.am" |
         tr ' \t\\' '\n\n\n' | grep '^src/.*\.c$')
 if [ ${#sources[@]} -eq 0 ]; then
-        echo "run.sh: no libomp_a_SOURCES in $src/Makefile.am" >&2
+        echo "run.sh: no libmountplan_*_a_SOURCES in $src/Makefile.am" >&2
         exit 1
 fi
 mkdir -p "$out/obj" "$out/bin"

@@ -8,6 +8,7 @@
  */
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "facts.h"
 #include "mountopt.h"
@@ -49,6 +50,10 @@ struct resolution {
         char *stage;
         char machine_id[33];
         const char *machine_id_source;    /* static: how machine_id was derived */
+        /* The host ids the container's root maps to (0 without a user namespace):
+         * what the hook creates in the container is given to them. */
+        uid_t root_uid;
+        gid_t root_gid;
         const struct facts *facts;        /* the caller's, not owned */
         struct op *ops;
         size_t n_ops;
