@@ -465,7 +465,9 @@ new_userns_container() {
 # The writer in a user namespace: container root trying C's limits and its parent's
 # ($1, $2 as for CG_WRITER; the parent is not visible in a private cgroup namespace),
 # again after trying to remount /sys/fs/cgroup read-write; then a child cgroup below
-# payload with a process moved into it. Prints what it could write.
+# payload with a process moved into it: a service's (the exec'd shell is in C, whose
+# cgroup.procs is host root's: it cannot move itself below payload). Prints what it
+# could write.
 USERNS_WRITER='c=/sys/fs/cgroup$1
 try() {
 	for f in "$c/cgroup.max.descendants" "$c/cgroup.max.depth" "$c/hugetlb.2MB.max" \
@@ -478,7 +480,9 @@ try() {
 try "$1" "$2" ""
 mount -o remount,rw /sys/fs/cgroup 2>/dev/null && echo "remount,rw /sys/fs/cgroup succeeded"
 try "$1" "$2" " after remount,rw"
-mkdir "$c/payload/omp-probe" && echo "$$" >"$c/payload/omp-probe/cgroup.procs" && echo "$$" >"$c/payload/cgroup.procs" &&
+p=$(systemd-run --quiet --unit omp-probe --property=Type=exec sleep 60 && systemctl show -p MainPID --value omp-probe)
+mkdir "$c/payload/omp-probe" && echo "$p" >"$c/payload/omp-probe/cgroup.procs" && grep -q "/payload/omp-probe$" "/proc/$p/cgroup" &&
+	kill "$p" && for i in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(cat "$c/payload/omp-probe/cgroup.procs")" ] || break; sleep 0.1; done &&
 	rmdir "$c/payload/omp-probe" && echo child-ok'
 
 USERNS_TESTS=("running" "init in <cgroup>/payload/init.scope" "/run, /run/lock, /tmp owned by container root"
