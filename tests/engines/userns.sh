@@ -44,7 +44,7 @@ userns_checks() {
 	local l=$1 ex=$2 map got
 	map=$("$ex" cat /proc/1/uid_map 2>&1 | awk 'NR == 1 { print $1, $2, $3 }')
 	[[ $map =~ ^0\ [1-9][0-9]*\ [0-9]+$ ]] || why "uid_map of PID 1: \"$map\" (want container 0 = a host id other than 0)"
-	t_check "$l: a user namespace: container root is host uid ${map#0 }"
+	t_check "$l: a user namespace: container root is a host uid other than 0" "$(cut -d' ' -f2 <<<"$map")"
 	got=$("$ex" stat -c '%n %u:%g' /run /run/lock /tmp 2>&1 | tr '\n' ' ')
 	[ "$got" = "/run 0:0 /run/lock 0:0 /tmp 0:0 " ] || why "inside: $got"
 	t_check "$l: /run, /run/lock, /tmp owned by container root"
