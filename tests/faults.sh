@@ -231,7 +231,7 @@ t_faults() {
         fault 5 "/tmp is a regular file" 'rmdir tmp && echo data >tmp'
         fault 5 "/tmp is a FIFO" 'rmdir tmp && mkfifo tmp'
         fault 5 "/tmp is a symlink to a file" 'rmdir tmp && ln -s /etc/passwd tmp'
-        fault 5 "tmpfs size=-1" : 's/options = "nosuid,nodev,mode=1777";/options = "nosuid,nodev,mode=1777,size=-1";/'
+        fault 5 "tmpfs size=-1" : 's/options = "nosuid,nodev,mode=1777,/options = "nosuid,nodev,mode=1777,size=-1,/'
         # 6. cgroup
         fault 6 "/sys is a file, /sys/fs/cgroup absent" 'rm -rf sys && echo data >sys'
         fault 6 "/sys/fs/cgroup absent" 'rmdir sys/fs/cgroup'

@@ -618,8 +618,40 @@ static int move_init(const struct cgroup_facts *f, int chfd, const char *child, 
         return 0;
 }
 
-int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child, struct cgroup_undo *u,
-                    struct error *e)
+/* The files of a cgroup its delegatee may write: the kernel lists them (cgroup-v2.rst, "Delegation"). */
+static const char *const delegate_files_default[] = { "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+
+/*
+ * A user namespace's root gets the child and its delegation files, as the kernel's
+ * model of delegation to a less privileged user says; C and its limits stay root's.
+ */
+static int give_child(int chfd, const char *child, uid_t uid, gid_t gid, struct error *e)
+{
+        _cleanup_free_ char *list = NULL;
+        char *save = NULL;
+
+        if (uid == 0 && gid == 0)
+                return 0;
+        if (fchownat(chfd, "", uid, gid, AT_EMPTY_PATH) < 0)
+                return error_setsys(e, -errno, "cannot give the child cgroup %s to %u:%u", child, uid, gid);
+        if (read_file_capped(AT_FDCWD, "/sys/kernel/cgroup/delegate", PROC_FILE_MAX, &list, NULL, NULL) < 0)
+                list = NULL;
+        if (!list) {
+                for (size_t i = 0; i < ELEMENTSOF(delegate_files_default); i++)
+                        if (fchownat(chfd, delegate_files_default[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+                                return error_setsys(e, -errno, "cannot give %s/%s to %u:%u", child,
+                                                    delegate_files_default[i], uid, gid);
+                return 0;
+        }
+        for (char *name = strtok_r(list, "\n", &save); name; name = strtok_r(NULL, "\n", &save))
+                /* A file this kernel lists but this cgroup lacks (a controller not enabled) is fine. */
+                if (fchownat(chfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+                        return error_setsys(e, -errno, "cannot give %s/%s to %u:%u", child, name, uid, gid);
+        return 0;
+}
+
+int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child, uid_t uid, gid_t gid,
+                    struct cgroup_undo *u, struct error *e)
 {
         const unsigned long base = MS_NOSUID | MS_NODEV | MS_NOEXEC;
         _cleanup_close_ int chfd = -1, landed = -1;
@@ -637,6 +669,8 @@ int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child,
         chfd = openat(u->cfd, child, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (chfd < 0)
                 return error_setsys(e, -errno, "cannot open the child cgroup %s", child);
+        if ((r = give_child(chfd, child, uid, gid, e)) < 0)
+                return r;
         if (!init_moved(f, child) && (r = move_init(f, chfd, child, u, e)) < 0)
                 return r;
         r = mount_bind_at(chfd, chfd, false, 0);

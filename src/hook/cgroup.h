@@ -93,8 +93,9 @@ bool cgroup_already_delegated(const struct cgroup_facts *f, int tfd, const char 
  * On viewfd, the root of a writable cgroup2 mount the caller made on the target
  * (the host's mount cloned, or a fresh one inside the container's cgroup
  * namespace): finds C in it (the very cgroup the kernel named), makes C/child,
+ * gives it to uid:gid (a user namespace's root) when they are not 0,
  * moves the init into it, binds the child over itself writable and makes the
  * rest of the tree read-only.
  */
-int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child, struct cgroup_undo *u,
-                    struct error *e);
+int cgroup_delegate(const struct cgroup_facts *f, int viewfd, const char *child, uid_t uid, gid_t gid,
+                    struct cgroup_undo *u, struct error *e);

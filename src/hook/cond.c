@@ -294,6 +294,39 @@ static void explain(struct strbuf *b, bool *first, char *clause, bool held)
         free(clause);
 }
 
+static bool eval_bool(enum cond_bool want, bool have)
+{
+        return want == COND_BOOL_ANY || (want == COND_BOOL_TRUE) == have;
+}
+
+/* The "any" groups: one must hold. Explained as "any: [..] or [..]". */
+static bool eval_any(const struct cond *c, const struct cond_input *in, char **why)
+{
+        struct strbuf b = { 0 };
+        bool held = false;
+
+        /* When one holds, it alone explains; when none does, each says why. */
+        for (size_t i = 0; i < c->n_any && !held; i++) {
+                _cleanup_free_ char *w = NULL;
+
+                if ((held = cond_eval(&c->any[i], in, &w)))
+                        *why = xasprintf("any: [%s]", w);
+        }
+        if (held)
+                return true;
+        strbuf_puts(&b, "any: none of ");
+        for (size_t i = 0; i < c->n_any; i++) {
+                _cleanup_free_ char *w = NULL;
+
+                (void)cond_eval(&c->any[i], in, &w);
+                strbuf_puts(&b, i ? " or [" : "[");
+                strbuf_puts(&b, w);
+                strbuf_puts(&b, "]");
+        }
+        *why = strbuf_take(&b);
+        return false;
+}
+
 bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
 {
         _cleanup_free_ char *alloc = NULL;
@@ -328,15 +361,54 @@ bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
                 explain(&f, &first, xasprintf("root_readonly: root.readonly is %s",
                                              in->root_readonly ? "true" : "false"), held);
         }
+        if (c->userns != COND_BOOL_ANY) {
+                bool held = eval_bool(c->userns, in->userns);
+
+                all &= held;
+                explain(&f, &first, xasprintf("userns: %s", in->userns_why ? in->userns_why :
+                                              in->userns ? "a user namespace" : "no user namespace"), held);
+        }
+        if (c->n_any > 0) {
+                char *w = NULL;
+                bool held = eval_any(c, in, &w);
+
+                all &= held;
+                explain(&f, &first, w, held);
+        }
         if (first)
                 strbuf_puts(&f, "no conditions");
         *why = strbuf_take(&f);
         return all;
 }
 
+bool cond_fails_early(const struct cond *c, const struct cond_input *in)
+{
+        const struct command_seen none = { .cmd = "" };
+        char *w = NULL;
+        bool fails = false;
+
+        if (c->has_pos[COND_STAGE]) {
+                fails |= !eval_pos(COND_STAGE, &c->pos[COND_STAGE], in, &none, &w);
+                free(w);
+        }
+        if (c->has_neg[COND_STAGE]) {
+                fails |= !eval_neg(COND_STAGE, &c->neg[COND_STAGE], in, &none, &w);
+                free(w);
+        }
+        fails |= !eval_bool(c->userns, in->userns);
+        if (c->n_any > 0) {
+                bool all_fail = true;
+
+                for (size_t i = 0; i < c->n_any; i++)
+                        all_fail &= cond_fails_early(&c->any[i], in);
+                fails |= all_fail;
+        }
+        return fails;
+}
+
 bool cond_is_empty(const struct cond *c)
 {
-        if (c->root_readonly != COND_BOOL_ANY)
+        if (c->root_readonly != COND_BOOL_ANY || c->userns != COND_BOOL_ANY || c->n_any > 0)
                 return false;
         for (int k = 0; k < _COND_KIND_MAX; k++)
                 if (c->has_pos[k] || c->has_neg[k])
@@ -346,6 +418,11 @@ bool cond_is_empty(const struct cond *c)
 
 void cond_free(struct cond *c)
 {
+        for (size_t i = 0; i < c->n_any; i++)
+                cond_free(&c->any[i]);
+        free(c->any);
+        c->any = NULL;
+        c->n_any = 0;
         for (int k = 0; k < _COND_KIND_MAX; k++) {
                 strv_free(&c->pos[k]);
                 strv_free(&c->neg[k]);

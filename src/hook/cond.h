@@ -37,6 +37,9 @@ struct cond {
         bool has_neg[_COND_KIND_MAX];
         int see_through_shell;    /* -1: default (yes) */
         enum cond_bool root_readonly;
+        enum cond_bool userns;    /* the container has a user namespace */
+        struct cond *any;         /* groups of which one must hold (OR); not nested */
+        size_t n_any;
 };
 
 /* What conditions are evaluated against. */
@@ -48,6 +51,8 @@ struct cond_input {
         size_t n_mounts;
         const char *stage;
         bool root_readonly;       /* config.json's root.readonly */
+        bool userns;              /* the container has a user namespace */
+        const char *userns_why;   /* how that is known, for explanations */
         const struct facts *facts; /* from the rootfs, gathered before resolving */
 };
 
@@ -65,6 +70,13 @@ bool cond_eval(const struct cond *c, const struct cond_input *in, char **why);
 
 /* The command the container runs, seen through `sh -c "exec CMD ..."` when asked. */
 const char *cond_effective_command(const struct strv *args, bool see_through_shell, char **alloc);
+
+/*
+ * Does c fail on what is known before config.json is read: the stage, and whether
+ * the container has a user namespace (other members of in are not looked at)? A
+ * hook in a user namespace may not be able to read the bundle at all.
+ */
+bool cond_fails_early(const struct cond *c, const struct cond_input *in);
 
 bool cond_is_empty(const struct cond *c);
 void cond_free(struct cond *c);

@@ -604,7 +604,7 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
         if (r == -EBUSY && f->own_ns) {
                 if ((r = cgroup_remount_writable(tfd, op, u, e)) < 0)
                         return r;
-                return cgroup_delegate(f, tfd, op->action->child, &u->cg, e);
+                return cgroup_delegate(f, tfd, op->action->child, x->res->root_uid, x->res->root_gid, &u->cg, e);
         }
         if (r < 0)
                 return error_setsys(e, r, "cannot mount cgroup2 on %s", op->target);
@@ -613,7 +613,7 @@ static int exec_cgroup(struct executor *x, const struct op *op, struct undo *u, 
                 return error_setsys(e, r, "cgroup2 on %s did not land where it was resolved", op->target);
         if (!f->own_ns && (r = mount_set_flags(u->mount_fd, base, false)) < 0)
                 return error_setsys(e, r, "cannot set nosuid,nodev,noexec on cgroup2 on %s", op->target);
-        return cgroup_delegate(f, u->mount_fd, op->action->child, &u->cg, e);
+        return cgroup_delegate(f, u->mount_fd, op->action->child, x->res->root_uid, x->res->root_gid, &u->cg, e);
 }
 
 static int exec_op(struct executor *x, const struct op *op, struct undo *u, struct error *e)

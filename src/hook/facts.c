@@ -229,6 +229,7 @@ static void exec_fact_free(struct exec_fact *x)
 
 void facts_free(struct facts *f)
 {
+        userns_result_free(&f->userns);
         free(f->problem);
         exec_fact_free(&f->argv0);
         exec_fact_free(&f->shell);

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "spec.h"
+#include "userns.h"
 
 enum exec_format {
         EXEC_FORMAT_NONE,         /* not found, or not a regular file */
@@ -38,6 +39,7 @@ struct facts {
         struct strv mount_dests;  /* config.json's mount destinations, in order, where they land in the
                                      rootfs (through its symlinks: /var/run/x -> /run/x); gathered for
                                      the dry run's preview only, else empty */
+        struct userns_result userns; /* set by the caller from userns_settle(); freed with the facts */
 };
 
 /*

@@ -26,6 +26,7 @@
 #include "resolve.h"
 #include "spec.h"
 #include "state.h"
+#include "userns.h"
 
 #ifdef OMP_ASAN
 /*
@@ -386,22 +387,55 @@ static void log_run(const struct resolution *r, const enum exec_outcome *outcome
                 log_msg(LOG_ERR, "%.*s: %s (what was done is undone)", shortid, r->id, error);
 }
 
+/*
+ * Inside a user namespace the hook may not be able to read the bundle (Docker's
+ * userns-remap keeps it the host root's). What is known without it, the stage
+ * and the user namespace, may already rule out every plan: then that is all.
+ */
+static bool no_plan_applies_early(const struct options *o, const struct plan *plans, const struct state *state,
+                                  const struct userns_facts *u)
+{
+        const struct cond_input in = { .stage = o->stage, .userns = u->userns };
+
+        if (!u->known)
+                return false;
+        for (size_t i = 0; i < o->n_plans; i++)
+                if (!cond_fails_early(&plans[i].when, &in))
+                        return false;
+        log_msg(LOG_INFO, "%.12s: stage %s: no plan applies %s a user namespace (config.json not read)",
+                state->id, o->stage, u->userns ? "in" : "without");
+        return true;
+}
+
 static int run(const struct options *o, struct plan *plans)
 {
         struct state state = { 0 };
         struct spec spec = { 0 };
         struct resolution res = { 0 };
         struct facts facts = { 0 };
+        struct userns_facts userns = { 0 };
         struct error e = { 0 };
         enum exec_outcome *outcomes = NULL;
         int ret = EXIT_BAD_INPUT, r;
 
-        if (read_state(o, &state, &e) < 0 || spec_load(state.bundle, &spec, &e) < 0) {
+        if (read_state(o, &state, &e) < 0 || userns_probe(o->stage, state.pid, o->dry_run, &userns, &e) < 0) {
+                report_failure("%s", e.msg);
+                goto out;
+        }
+        if (no_plan_applies_early(o, plans, &state, &userns)) {
+                ret = EXIT_SUCCESS;
+                goto out;
+        }
+        if (spec_load(state.bundle, &spec, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;
         }
         /* The one look at the rootfs before resolving, which stays pure. */
         facts_gather(&spec, o->dry_run, &facts);
+        if (userns_settle(&userns, &spec, &facts.userns, &e) < 0) {
+                report_failure("%s", e.msg);
+                goto out;
+        }
         if (resolve_plans(plans, o->n_plans, &spec, &state, &facts, o->stage, &res, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;
@@ -428,6 +462,7 @@ out:
         free(outcomes);
         resolution_free(&res);
         facts_free(&facts);
+        userns_facts_free(&userns);
         spec_free(&spec);
         state_free(&state);
         return ret;

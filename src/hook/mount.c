@@ -32,22 +32,37 @@ static bool fell_back(int err)
         return true;
 }
 
+/* Data options one by one; a quoted value (context="a,b") goes to the kernel without its quotes. */
 static int fsconfig_data(int fsfd, const char *data)
 {
         _cleanup_free_ char *copy = xstrdup(data);
-        char *save = NULL;
 
-        for (char *opt = strtok_r(copy, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
-                char *eq = strchr(opt, '=');
+        for (char *opt = copy; *opt; ) {
+                ssize_t n = mountopt_next(opt);
+                char *eq, *end;
                 int r;
 
+                if (n <= 0)
+                        return -EINVAL;        /* mountopt_parse() made data: cannot happen */
+                end = opt + n;
+                if (*end)
+                        *end++ = '\0';
+                eq = strchr(opt, '=');
                 if (eq) {
+                        char *v = eq + 1;
+                        size_t vlen = strlen(v);
+
                         *eq = '\0';
-                        r = fsconfig(fsfd, FSCONFIG_SET_STRING, opt, eq + 1, 0);
+                        if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+                                v[vlen - 1] = '\0';
+                                v++;
+                        }
+                        r = fsconfig(fsfd, FSCONFIG_SET_STRING, opt, v, 0);
                 } else
                         r = fsconfig(fsfd, FSCONFIG_SET_FLAG, opt, NULL, 0);
                 if (r < 0)
                         return -errno;
+                opt = end;
         }
         return 0;
 }

@@ -43,7 +43,29 @@ static const char *const refused[] = {
 static const char *const tmpfs_keys[] = {
         "size", "nr_blocks", "nr_inodes", "mode", "uid", "gid", "huge", "mpol",
         "inode32", "inode64", "noswap",
+        /* Security labels (SELinux), e.g. context="${mount_label}": the value is quoted, it has commas. */
+        "context", "fscontext", "defcontext", "rootcontext",
 };
+
+ssize_t mountopt_next(const char *p)
+{
+        size_t len = strcspn(p, ",\"");
+
+        /* A quoted value, key="a,b", runs to its closing quote, which must end the option. */
+        if (p[len] == '"') {
+                const char *close = strchr(p + len + 1, '"');
+
+                if (len == 0 || p[len - 1] != '=' || !close || (close[1] != ',' && close[1] != '\0'))
+                        return -1;
+                len = (size_t)(close + 1 - p);
+        }
+        return (ssize_t)len;
+}
+
+static bool mountopt_value_is_empty_quote(const char *p, size_t len)
+{
+        return len >= 3 && memcmp(p + len - 3, "=\"\"", 3) == 0;
+}
 
 static bool in_list(const char *name, size_t len, const char *const *list, size_t n)
 {
@@ -95,13 +117,18 @@ int mountopt_parse(const char *optstr, enum mountopt_for kind, struct mountopt *
         if (total > 4096)
                 return error_set(e, -EINVAL, "mount options too long");
         for (const char *p = optstr; p && *p; ) {
-                size_t len = strcspn(p, ",");
+                ssize_t n = mountopt_next(p);
+                size_t len = n < 0 ? 0 : (size_t)n;
                 const struct flag_def *f = flag_lookup(p, len);
                 int r;
 
+                if (n < 0)
+                        return error_set(e, -EINVAL, "unterminated quote in mount option \"%s\"", p);
                 if (len == 0)
                         return error_set(e, -EINVAL, "empty mount option in \"%s\"", optstr);
-                if (f) {
+                if (mountopt_value_is_empty_quote(p, len)) {
+                        /* context="" : the variable it names is empty (no label), so no option. */
+                } else if (f) {
                         flags = f->clear ? flags & ~f->flag : flags | f->flag;
                 } else if (in_list(p, strcspn(p, ",="), refused, ELEMENTSOF(refused)) || strncmp(p, "x-", 2) == 0) {
                         return error_set(e, -EINVAL, "mount option \"%.*s\" is not allowed in a plan", (int)len, p);

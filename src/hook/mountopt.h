@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/mount.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -27,6 +28,16 @@ struct mountopt {
         char *data;               /* filesystem options, "" when none */
 };
 
+/*
+ * The length of the option at p, up to the next comma outside a quoted value
+ * (key="a,b"); -1 for a quote that is not closed or not a whole value.
+ */
+ssize_t mountopt_next(const char *p);
+
+/*
+ * An option whose quoted value is empty (context="${mount_label}" for a container
+ * without a label) is left out.
+ */
 int mountopt_parse(const char *optstr, enum mountopt_for kind, struct mountopt *out, struct error *e);
 void mountopt_free(struct mountopt *m);
 

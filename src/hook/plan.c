@@ -183,10 +183,13 @@ static bool check_path(struct loader *L, config_setting_t *s, const char *v)
 
 static bool parse_options_field(struct loader *L, config_setting_t *s, const char *v, enum mountopt_for k)
 {
+        const struct var_ctx none = { 0 };
+        _cleanup_free_ char *text = NULL;
         struct mountopt m;
         struct error e = { 0 };
 
-        if (mountopt_parse(v, k, &m, &e) < 0) {
+        /* Variables are checked by name here; the options' shape with them empty or 0. */
+        if (vars_check(v, &e) < 0 || vars_expand(v, &none, &text, &e) < 0 || mountopt_parse(text, k, &m, &e) < 0) {
                 problem(L, line_of(s), "%s: %s", config_setting_name(s), e.msg);
                 return false;
         }
@@ -329,7 +332,47 @@ static bool parse_patterns(struct loader *L, config_setting_t *s, enum cond_kind
         return ok;
 }
 
+static bool parse_cond_bool(struct loader *L, config_setting_t *k, enum cond_bool *out)
+{
+        if (config_setting_type(k) != CONFIG_TYPE_BOOL) {
+                problem(L, line_of(k), "%s must be true or false", config_setting_name(k));
+                return false;
+        }
+        *out = config_setting_get_bool(k) ? COND_BOOL_TRUE : COND_BOOL_FALSE;
+        return true;
+}
+
+static bool parse_when_in(struct loader *L, config_setting_t *s, struct cond *c, bool nested);
+
+/* any = ( { ... }, { ... } ): one of the groups must hold. One level deep. */
+static bool parse_any(struct loader *L, config_setting_t *k, struct cond *c, bool nested)
+{
+        int n = config_setting_length(k);
+        bool ok = true;
+
+        if (nested) {
+                problem(L, line_of(k), "any cannot be nested in any");
+                return false;
+        }
+        if (config_setting_type(k) != CONFIG_TYPE_LIST || n == 0) {
+                problem(L, line_of(k), "any must be a list of groups ( { ... }, { ... } )");
+                return false;
+        }
+        c->any = xcalloc((size_t)n, sizeof(*c->any));
+        for (int i = 0; i < n; i++) {
+                c->any[i].see_through_shell = -1;
+                ok &= parse_when_in(L, config_setting_get_elem(k, (unsigned)i), &c->any[i], true);
+                c->n_any++;
+        }
+        return ok;
+}
+
 static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c)
+{
+        return parse_when_in(L, s, c, false);
+}
+
+static bool parse_when_in(struct loader *L, config_setting_t *s, struct cond *c, bool nested)
 {
         bool ok = true;
 
@@ -351,12 +394,12 @@ static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c)
                                 c->see_through_shell = config_setting_get_bool(k);
                         continue;
                 }
-                if (strcmp(key, "root_readonly") == 0) {
-                        if (config_setting_type(k) != CONFIG_TYPE_BOOL) {
-                                problem(L, line_of(k), "root_readonly must be true or false");
-                                ok = false;
-                        } else
-                                c->root_readonly = config_setting_get_bool(k) ? COND_BOOL_TRUE : COND_BOOL_FALSE;
+                if (strcmp(key, "root_readonly") == 0 || strcmp(key, "userns") == 0) {
+                        ok &= parse_cond_bool(L, k, key[0] == 'r' ? &c->root_readonly : &c->userns);
+                        continue;
+                }
+                if (strcmp(key, "any") == 0) {
+                        ok &= parse_any(L, k, c, nested);
                         continue;
                 }
                 if (!cond_kind_from_key(key, &kind, &neg)) {

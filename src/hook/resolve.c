@@ -79,6 +79,20 @@ static void collect_keep(struct resolver *R, struct op *op)
         }
 }
 
+/* Options may name variables (uid=${host_uid}, context="${mount_label}"): expanded, then checked. */
+static int resolve_options(struct resolver *R, const struct plan *p, const struct action *a,
+                           enum mountopt_for kind, struct mountopt *out, struct error *e)
+{
+        _cleanup_free_ char *text = NULL;
+        int r;
+
+        if ((r = expand(R, p, a, "options", a->options ? a->options : "", &text, e)) < 0)
+                return r;
+        if ((r = mountopt_parse(text, kind, out, e)) < 0)
+                return error_wrap(e, "%s:%d: options: ", p->file, a->line);
+        return 0;
+}
+
 static int resolve_action(struct resolver *R, const struct plan *p, const struct action *a,
                           struct op *op, struct error *e)
 {
@@ -89,14 +103,14 @@ static int resolve_action(struct resolver *R, const struct plan *p, const struct
         op->host_path = path_join(R->out->rootfs, op->target);
         switch (a->kind) {
         case ACTION_TMPFS:
-                if ((r = mountopt_parse(a->options, MOUNTOPT_TMPFS, &op->opts, e)) < 0)
-                        return error_wrap(e, "%s:%d: options: ", p->file, a->line);
+                if ((r = resolve_options(R, p, a, MOUNTOPT_TMPFS, &op->opts, e)) < 0)
+                        return r;
                 if (a->keep_submounts)
                         collect_keep(R, op);
                 break;
         case ACTION_BIND:
-                if ((r = mountopt_parse(a->options, MOUNTOPT_BIND, &op->opts, e)) < 0)
-                        return error_wrap(e, "%s:%d: options: ", p->file, a->line);
+                if ((r = resolve_options(R, p, a, MOUNTOPT_BIND, &op->opts, e)) < 0)
+                        return r;
                 if (a->readonly)
                         op->opts.flags |= MS_RDONLY;
                 if ((r = expand_path(R, p, a, "source", a->source, &op->source, e)) < 0)
@@ -167,15 +181,20 @@ static void resolver_init(struct resolver *R, const struct spec *spec, const str
         out->stage = xstrdup(stage);
         out->machine_id_source = machine_id_from_container_id(state->id, out->machine_id);
         out->facts = facts;
+        out->root_uid = facts ? facts->userns.root_uid : 0;
+        out->root_gid = facts ? facts->userns.root_gid : 0;
         R->vars = (struct var_ctx){
                 .id = state->id, .machine_id = out->machine_id, .bundle = state->bundle,
                 .rootfs = out->rootfs, .hostname = spec->hostname, .stage = stage,
                 .pid = state->pid, .env = &spec->env, .annotations = &R->annotations,
+                .host_uid = out->root_uid, .host_gid = out->root_gid, .mount_label = spec->mount_label,
         };
         R->cin = (struct cond_input){
                 .args = &spec->args, .env = &spec->env, .annotations = &R->annotations,
                 .mounts = R->mount_dests, .n_mounts = spec->n_mounts, .stage = stage,
                 .root_readonly = spec->root_readonly, .facts = facts,
+                .userns = facts && facts->userns.why ? facts->userns.userns : spec->userns,
+                .userns_why = facts ? facts->userns.why : NULL,
         };
 }
 

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -137,22 +139,85 @@ static int spec_parse_mounts(json_t *root, const char *what, struct spec *s, str
         return 0;
 }
 
+/* One member of a mapping: an integer id or size, 0 .. 2^32-1. */
+static int spec_get_id(json_t *m, const char *key, const char *what, const char *name, size_t i,
+                       uint32_t *out, struct error *e)
+{
+        json_t *v = json_object_get(m, key);
+
+        if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > (json_int_t)UINT32_MAX)
+                return error_set(e, -EINVAL, "%s: %s[%zu].%s must be an integer from 0 to 4294967295", what,
+                                 name, i, key);
+        *out = (uint32_t)json_integer_value(v);
+        return 0;
+}
+
+static int spec_parse_idmap(json_t *linux_, const char *key, const char *what, struct idmap *out,
+                            struct error *e)
+{
+        json_t *arr = NULL, *m;
+        char name[32];
+        size_t i;
+        int r;
+
+        snprintf(name, sizeof(name), "linux.%s", key);
+        if ((r = json_get_array(linux_, key, what, "linux.", &arr, e)) < 0 || !arr)
+                return r;
+        json_array_foreach(arr, i, m) {
+                uint32_t in, outside, n;
+
+                if (!json_is_object(m))
+                        return error_set(e, -EINVAL, "%s: %s[%zu] must be an object", what, name, i);
+                if ((r = spec_get_id(m, "containerID", what, name, i, &in, e)) < 0 ||
+                    (r = spec_get_id(m, "hostID", what, name, i, &outside, e)) < 0 ||
+                    (r = spec_get_id(m, "size", what, name, i, &n, e)) < 0)
+                        return r;
+                idmap_push(out, in, outside, n);
+        }
+        if ((r = idmap_check(out, name, e)) < 0)
+                return error_wrap(e, "%s: ", what);
+        return 0;
+}
+
+/* A user namespace's mappings, which must make sense together with the namespace. */
+static int spec_parse_userns(json_t *linux_, const char *what, struct spec *s, struct error *e)
+{
+        int r;
+
+        if ((r = spec_parse_idmap(linux_, "uidMappings", what, &s->uid_map, e)) < 0 ||
+            (r = spec_parse_idmap(linux_, "gidMappings", what, &s->gid_map, e)) < 0)
+                return r;
+        if ((s->uid_map.n > 0) != (s->gid_map.n > 0))
+                return error_set(e, -EINVAL, "%s: linux.%s without linux.%s", what,
+                                 s->uid_map.n ? "uidMappings" : "gidMappings", s->uid_map.n ? "gidMappings" : "uidMappings");
+        if (s->uid_map.n > 0 && !s->userns)
+                return error_set(e, -EINVAL, "%s: linux.uidMappings without a user namespace in linux.namespaces",
+                                 what);
+        if (s->userns && !s->userns_joined && s->uid_map.n == 0)
+                return error_set(e, -EINVAL, "%s: a new user namespace needs linux.uidMappings and "
+                                 "linux.gidMappings", what);
+        return 0;
+}
+
 static int spec_parse_linux(json_t *root, const char *what, struct spec *s, struct error *e)
 {
         json_t *linux_ = NULL, *ns = NULL, *n;
-        const char *cgpath = NULL;
+        const char *cgpath = NULL, *label = NULL;
         size_t i;
         int r;
 
         if ((r = json_get_object(root, "linux", what, "", &linux_, e)) < 0 || !linux_)
                 return r;
         if ((r = json_get_string(linux_, "cgroupsPath", what, "linux.", &cgpath, e)) < 0 ||
+            (r = json_get_string(linux_, "mountLabel", what, "linux.", &label, e)) < 0 ||
             (r = json_get_array(linux_, "namespaces", what, "linux.", &ns, e)) < 0)
                 return r;
         if (cgpath)
                 s->cgroups_path = xstrdup(cgpath);
+        if (label && *label)
+                s->mount_label = xstrdup(label);
         if (!ns)
-                return 0;
+                return spec_parse_userns(linux_, what, s, e);
         json_array_foreach(ns, i, n) {
                 const char *type = NULL, *path = NULL;
                 char p[40];
@@ -167,8 +232,12 @@ static int spec_parse_linux(json_t *root, const char *what, struct spec *s, stru
                         s->cgroupns_private = !path || !*path;
                         s->cgroupns_joined = path && *path;
                 }
+                if (type && strcmp(type, "user") == 0) {
+                        s->userns = true;
+                        s->userns_joined = path && *path;
+                }
         }
-        return 0;
+        return spec_parse_userns(linux_, what, s, e);
 }
 
 /*
@@ -249,6 +318,9 @@ void spec_free(struct spec *s)
         }
         free(s->mounts);
         free(s->cgroups_path);
+        idmap_free(&s->uid_map);
+        idmap_free(&s->gid_map);
+        free(s->mount_label);
         memset(s, 0, sizeof(*s));
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "error.h"
+#include "idmap.h"
 #include "jscan.h"
 #include "util.h"
 
@@ -34,6 +35,11 @@ struct spec {
         bool cgroupns_private;    /* a cgroup namespace without a path: a new one */
         bool cgroupns_joined;     /* a cgroup namespace with a path: an existing one */
         char *cgroups_path;
+        bool userns;              /* a user namespace: a new one, or one joined by path */
+        bool userns_joined;
+        struct idmap uid_map;     /* linux.uidMappings, checked; empty when none */
+        struct idmap gid_map;
+        char *mount_label;        /* linux.mountLabel, or NULL */
 };
 
 /* The members of config.json spec_parse() reads (for the scanner; see jscan.h). */

@@ -21,6 +21,9 @@ static const struct var_def var_table[] = {
         { "hostname",    VAR_PLAIN },
         { "pid",         VAR_PLAIN },
         { "stage",       VAR_PLAIN },
+        { "host_uid",    VAR_PLAIN },
+        { "host_gid",    VAR_PLAIN },
+        { "mount_label", VAR_PLAIN },
         { "env",         VAR_WITH_NAME },
         { "annotation",  VAR_WITH_NAME },
 };
@@ -53,7 +56,12 @@ static const char *var_value(const struct var_def *def, const char *arg,
         else if (strcmp(def->name, "pid") == 0) {
                 snprintf(pidbuf, 16, "%d", ctx->pid);
                 v = pidbuf;
-        } else if (strcmp(def->name, "env") == 0)
+        } else if (strcmp(def->name, "host_uid") == 0 || strcmp(def->name, "host_gid") == 0) {
+                snprintf(pidbuf, 16, "%u", def->name[5] == 'u' ? ctx->host_uid : ctx->host_gid);
+                v = pidbuf;
+        } else if (strcmp(def->name, "mount_label") == 0)
+                v = ctx->mount_label;
+        else if (strcmp(def->name, "env") == 0)
                 v = ctx->env ? kvlist_get(ctx->env, arg) : NULL;
         else if (strcmp(def->name, "annotation") == 0)
                 v = ctx->annotations ? kvlist_get(ctx->annotations, arg) : NULL;

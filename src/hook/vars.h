@@ -3,10 +3,13 @@
 
 /*
  * Variables in plan strings: ${id}, ${machine_id}, ${bundle}, ${rootfs},
- * ${hostname}, ${pid}, ${stage}, ${env:NAME}, ${annotation:NAME}; "$$" is a
+ * ${hostname}, ${pid}, ${stage}, ${host_uid}, ${host_gid}, ${mount_label},
+ * ${env:NAME}, ${annotation:NAME}; "$$" is a
  * literal '$'. Templates are checked when the plan is loaded (an unknown variable
  * is an error there, with its line) and expanded when it is resolved.
  */
+
+#include <stdint.h>
 
 #include "error.h"
 #include "util.h"
@@ -19,6 +22,9 @@ struct var_ctx {
         const char *hostname;
         const char *stage;
         int pid;
+        unsigned host_uid;        /* the host ids the container's root maps to (0 without a user namespace) */
+        unsigned host_gid;
+        const char *mount_label;  /* linux.mountLabel, or NULL */
         const struct kvlist *env;
         const struct kvlist *annotations;
 };
