@@ -490,6 +490,20 @@ USERNS_TESTS=("running" "init in <cgroup>/payload/init.scope" "/run, /run/lock, 
 	"container root cannot write C's or its parent's limits, not after remount,rw either"
 	"RTMIN+3 stops, runtime exits 0")
 
+# userns_console SUITE RUNTIME HOSTMODE: after a failed boot, the same container once
+# more with a terminal, whose output is systemd's console: its last lines.
+userns_console() {
+	local B ID RT STAGE HOST RUN_PID RUN_OUT RUN_ERR RUN_START CT_PID
+	new_userns_container userns-console "$1" && use_variant "$2:createContainer" "$3" || return
+	CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT CFG_TERMINAL=true
+	e2e_config "$B" "$ID" && e2e_start_tty "$RT" "$HOST" "$ID" "$B"
+	e2e_wait_status "$RT" "$HOST" "$ID" running 5 && sleep 2
+	echo "console of a second try with a terminal:"
+	tr -d '\r\000' <"$RUN_OUT" | sed 's/\x1b\[[0-9;]*m//g' | grep -v -e '^$' -e '^Script ' | tail -n 6
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+}
+
 # test_userns SUITE RUNTIME HOSTMODE
 test_userns() {
 	local suite=$1 rt=$2 hostmode=$3 name c view out got t
@@ -502,7 +516,7 @@ test_userns() {
 	c=$CG2$CG_PARENT/$ID
 	[ "$CFG_CGROUPNS" = true ] && view="" || view=$CG_PARENT/$ID
 	if ! boot; then
-		t_fail "$name: ${USERNS_TESTS[0]}" "$(diagnose "$RT" "$HOST" "$ID")"
+		t_fail "$name: ${USERNS_TESTS[0]}" "$(diagnose "$RT" "$HOST" "$ID"; userns_console "$suite" "$rt" "$hostmode")"
 		for t in "${USERNS_TESTS[@]:1}"; do t_fail "$name: $t" "did not boot"; done
 		teardown
 		e2e_remove_cgroup_tree "$CG_PARENT/$ID"
