@@ -13,6 +13,7 @@ USERNS_SUBID_FILES=(/etc/subuid /etc/subgid)
 USERNS_PODMAN_RANGE="1000000:1000000"
 USERNS_DOCKREMAP_ADDED=""
 USERNS_CONTAINERS_ADDED=""
+declare -A USERNS_FILE_MADE=()   # subid files that did not exist before
 
 # The state dir is 0700; the runtime, as the container's root, must pass it to
 # reach the rootfs (dockerd refuses to start otherwise).
@@ -29,8 +30,16 @@ userns_restore() {
 		[ -f "$f" ] || continue
 		[ -z "$USERNS_DOCKREMAP_ADDED" ] || sed -i '/^dockremap:/d' "$f"
 		[ -z "$USERNS_CONTAINERS_ADDED" ] || sed -i "/^containers:$USERNS_PODMAN_RANGE\$/d" "$f"
+		[ -z "${USERNS_FILE_MADE[$f]:-}" ] || [ -s "$f" ] || rm -f "$f"
 	done
 	USERNS_DOCKREMAP_ADDED="" USERNS_CONTAINERS_ADDED=""
+}
+
+userns_note_files() {
+	local f
+	for f in "${USERNS_SUBID_FILES[@]}"; do
+		[ -e "$f" ] || USERNS_FILE_MADE[$f]=1
+	done
 }
 
 userns_register_restore() {
@@ -65,6 +74,7 @@ docker_userns_available() {
 
 docker_userns_setup() {
 	getent passwd dockremap >/dev/null || USERNS_DOCKREMAP_ADDED=1
+	userns_note_files
 	userns_register_restore
 	userns_state_dir
 	DOCKER_VARIANT=docker_userns DOCKER_EXTRA='{ "userns-remap": "default" }'
@@ -101,6 +111,7 @@ podman_userns_hooks() {
 
 podman_userns_setup() {
 	local f
+	userns_note_files
 	userns_register_restore
 	userns_state_dir
 	for f in "${USERNS_SUBID_FILES[@]}"; do
