@@ -136,8 +136,10 @@ hookjq='(.hook.path | startswith("/")) and
           $a[. + 1]] | all(startswith("/"))) and
         ([.hook.args[1:][] | select(test("^(--plan|--plan-dir)=|^-[pd].")) | sub("^[^=]*=|^-[pd]"; "")] |
           all(startswith("/")))'
-check "contrib/hooks.d: the hook and its plans by absolute paths" 0 "" -- \
-        jq -e "$hookjq" "$src/contrib/hooks.d/oci-mountplan.json"
+for f in oci-mountplan.json oci-mountplan-createruntime.json; do
+        check "contrib/hooks.d/$f: the hook and its plans by absolute paths" 0 "" -- \
+                jq -e "$hookjq" "$src/contrib/hooks.d/$f"
+done
 printf '{"hook": {"path": "/usr/bin/oci-mountplan", "args": ["oci-mountplan", "-p", "rel.conf"]}}' >"$work/hooks-rel.json"
 check "the hooks.d check catches a relative plan" 1 "" -- jq -e "$hookjq" "$work/hooks-rel.json"
 check "--dry-run takes a relative --plan" 0 "made-by-relative-plan" -- \

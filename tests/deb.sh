@@ -80,8 +80,10 @@ ok "dpkg --audit is clean" "$([ -z "$out" ]; echo $?)" "$out"
 
 out=$(/usr/bin/oci-mountplan --validate 2>&1)
 ok "/usr/bin/oci-mountplan --validate: $out" "$([ "$out" = "1 plan(s) valid" ]; echo $?)"
-jq -e '.hook.path == "/usr/bin/oci-mountplan"' /usr/share/containers/oci/hooks.d/oci-mountplan.json >/dev/null
-ok "hooks.d file names /usr/bin/oci-mountplan" $?
+jq -e '.hook.path == "/usr/bin/oci-mountplan"' /usr/share/containers/oci/hooks.d/oci-mountplan.json >/dev/null &&
+        jq -e '.hook.path == "/usr/bin/oci-mountplan" and .stages == ["createRuntime"]' \
+                /usr/share/containers/oci/hooks.d/oci-mountplan-createruntime.json >/dev/null
+ok "hooks.d files (createContainer, createRuntime) name /usr/bin/oci-mountplan" $?
 [ -d /etc/oci-mountplan/plans.d ] && [ -z "$(ls -A /etc/oci-mountplan/plans.d)" ]
 ok "empty /etc/oci-mountplan/plans.d for the admin" $?
 for page in oci-mountplan oci-mountplan-runtime "5 oci-mountplan.plan"; do
@@ -131,7 +133,7 @@ e2e_teardown runc hybrid "$ID" "$B"
 DEBIAN_FRONTEND=noninteractive apt-get purge -y -q oci-mountplan >"$work/purge.log" 2>&1
 rc=$?
 left=$(ls -d /usr/bin/oci-mountplan* /usr/share/oci-mountplan /etc/oci-mountplan \
-        /usr/share/containers/oci/hooks.d/oci-mountplan.json 2>/dev/null)
+        /usr/share/containers/oci/hooks.d/oci-mountplan*.json 2>/dev/null)
 ok "apt-get purge oci-mountplan leaves nothing behind" \
         "$([ $rc = 0 ] && ! dpkg-query -W oci-mountplan >/dev/null 2>&1 && [ -z "$left" ]; echo $?)" \
         "$(tail -5 "$work/purge.log"; echo "$left")"

@@ -24,7 +24,8 @@ eval "$(make -s -C "$builddir" --no-print-directory print-install-dirs)"
 make -s -C "$builddir" install DESTDIR="$dest" >"$work/install.log" 2>&1
 ok "make install DESTDIR=..." $? "$(tail -5 "$work/install.log")"
 for f in "$bindir/oci-mountplan" "$bindir/oci-mountplan-runtime" "$pkgdatadir/plans/systemd.conf" \
-         "$datadir/containers/oci/hooks.d/oci-mountplan.json" "$mandir/man1/oci-mountplan.1" \
+         "$datadir/containers/oci/hooks.d/oci-mountplan.json" \
+         "$datadir/containers/oci/hooks.d/oci-mountplan-createruntime.json" "$mandir/man1/oci-mountplan.1" \
          "$mandir/man1/oci-mountplan-runtime.1" "$mandir/man5/oci-mountplan.plan.5" \
          "$docdir/examples/daemon.json" "$docdir/examples/shared-volumes.conf"; do
         [ -e "$dest$f" ]
@@ -32,8 +33,9 @@ for f in "$bindir/oci-mountplan" "$bindir/oci-mountplan-runtime" "$pkgdatadir/pl
 done
 [ -d "$dest$sysconfdir/oci-mountplan/plans.d" ] && [ -z "$(ls -A "$dest$sysconfdir/oci-mountplan/plans.d")" ]
 ok "installed: an empty $sysconfdir/oci-mountplan/plans.d for the admin" $?
-grep -q "\"path\": \"$bindir/oci-mountplan\"" "$dest$datadir/containers/oci/hooks.d/oci-mountplan.json"
-ok "hooks.d file names the installed hook" $?
+grep -q "\"path\": \"$bindir/oci-mountplan\"" "$dest$datadir/containers/oci/hooks.d/oci-mountplan.json" &&
+        grep -q "\"path\": \"$bindir/oci-mountplan\"" "$dest$datadir/containers/oci/hooks.d/oci-mountplan-createruntime.json"
+ok "hooks.d files name the installed hook" $?
 [ ! -e "$dest$pkgdatadir/plans/shared-volumes.conf" ]
 ok "the example plan is documentation, not an active plan" $?
 

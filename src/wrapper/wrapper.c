@@ -353,20 +353,36 @@ char *wrapper_config_path(const struct wrapper *w)
         return path_join(w->bundle, "config.json");
 }
 
-json_t *wrapper_default_hooks(const struct wrapper *w)
+static json_t *default_hook(const struct wrapper *w, const char *stage)
 {
-        json_t *args = json_array(), *hook, *hooks;
+        json_t *args = json_array();
 
         json_array_append_new(args, json_string("oci-mountplan"));
+        if (stage) {
+                json_array_append_new(args, json_string("--stage"));
+                json_array_append_new(args, json_string(stage));
+        }
         for (size_t i = 0; i < w->n_plans; i++) {
                 json_array_append_new(args, json_string("--plan"));
                 json_array_append_new(args, json_string(w->plans[i]));
         }
         /* Without --plan the hook takes the plan directories, with the admin's plans.d. */
-        hook = json_pack("{s:s, s:o, s:[s]}", "path", w->hook_path ? w->hook_path : BINDIR "/oci-mountplan",
+        return json_pack("{s:s, s:o, s:[s]}", "path", w->hook_path ? w->hook_path : BINDIR "/oci-mountplan",
                          "args", args, "env", "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
-        hooks = json_object();
-        json_object_set_new(hooks, "createContainer", json_pack("[o]", hook));
+}
+
+/*
+ * Both stages a plan may act at: createContainer (in the container's namespaces)
+ * and createRuntime (real root, the runtime's namespaces), where the systemd plan
+ * serves user-namespaced containers. A run with nothing to do at its stage ends
+ * before reading config.json.
+ */
+json_t *wrapper_default_hooks(const struct wrapper *w)
+{
+        json_t *hooks = json_object();
+
+        json_object_set_new(hooks, "createRuntime", json_pack("[o]", default_hook(w, "createRuntime")));
+        json_object_set_new(hooks, "createContainer", json_pack("[o]", default_hook(w, NULL)));
         return hooks;
 }
 

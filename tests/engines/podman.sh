@@ -64,6 +64,10 @@ podman_setup() {
 	jq --arg hook "$OMP_HOOK" --arg plan "$OMP_PLAN" \
 		'.hook.path = $hook | .hook.args = ["oci-mountplan", "--plan", $plan]' \
 		"$ENG_REPO/contrib/hooks.d/oci-mountplan.json" >"$PODMAN_DIR/hooks/oci-mountplan.json" || return 1
+	jq --arg hook "$OMP_HOOK" --arg plan "$OMP_PLAN" \
+		'.hook.path = $hook | .hook.args = ["oci-mountplan", "--stage", "createRuntime", "--plan", $plan]' \
+		"$ENG_REPO/contrib/hooks.d/oci-mountplan-createruntime.json" \
+		>"$PODMAN_DIR/hooks/oci-mountplan-createruntime.json" || return 1
 	ENG_CLEANUPS+=(podman_remove_all)
 	eng_rootfs_tar "$ROOTFS" | podman_cli import -q - "$PODMAN_IMAGE" >/dev/null
 }

@@ -213,7 +213,8 @@ static void splice_case(const char *text, bool inserted, const char *name)
 static void test_splice(void)
 {
         static const char present[] = "{\"hooks\": {\"createContainer\": [{\"path\": \"" BINDIR "/oci-mountplan\", "
-                                      "\"args\": [\"oci-mountplan\"]}]}}";
+                                      "\"args\": [\"oci-mountplan\"]}], \"createRuntime\": [{\"path\": \"" BINDIR
+                                      "/oci-mountplan\", \"args\": [\"oci-mountplan\", \"--stage\", \"createRuntime\"]}]}}";
         static const char not_sure[] = "{\"x\\u0061\": 1}";
         struct wrapper w;
         struct error e = { 0 };
