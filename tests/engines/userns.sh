@@ -62,6 +62,23 @@ userns_checks() {
 	t_check "$l: /etc/machine-id readable, 32 hex digits" "$got"
 }
 
+# userns_console CLI NAME RUN-ARGS...: after a failed boot, the container once more
+# with a terminal (-t): the last lines of systemd's console, from the logs.
+userns_console() {
+	local cli=$1 name=$2
+	shift 2
+	echo "console of a second try with a terminal:"
+	# with the client's option order: CLI [global options] run ...
+	if [ "$1" = --hooks-dir ]; then
+		"$cli" "$1" "$2" run -d -t --name "$name" --stop-signal=RTMIN+3 --network none "${@:3}" /sbin/init >/dev/null
+	else
+		"$cli" run -d -t --name "$name" --stop-signal=RTMIN+3 --network none "$@" /sbin/init >/dev/null
+	fi
+	CLI_TIMEOUT=8 "$cli" wait "$name" >/dev/null 2>&1
+	"$cli" logs "$name" 2>&1 | eng_plain | grep -v '^$' | tail -n 6
+	dcli_remove "$cli" "$name"
+}
+
 # ---------------------------------------------------------------- docker userns-remap
 
 docker_userns_available() {
@@ -87,7 +104,10 @@ docker_userns_exec() { docker_exec "$@"; }
 docker_userns_pid() { docker_pid; }
 docker_userns_cgroup() { docker_cgroup; }
 docker_userns_stop() { docker_stop; }
-docker_userns_diagnose() { docker_diagnose; }
+docker_userns_diagnose() {
+	docker_diagnose
+	userns_console docker_cli "omp-engines-$$-console" --runtime=oci-mountplan "$DOCKER_IMAGE"
+}
 docker_userns_remove() { docker_remove; }
 docker_userns_nohook() { docker_nohook; }
 docker_userns_extra() { userns_checks "${LABEL[docker_userns]}" docker_userns_exec; }
@@ -137,7 +157,11 @@ podman_userns_exec() { podman_exec "$@"; }
 podman_userns_pid() { podman_pid; }
 podman_userns_cgroup() { podman_cgroup; }
 podman_userns_stop() { podman_stop; }
-podman_userns_diagnose() { podman_diagnose; }
+podman_userns_diagnose() {
+	podman_diagnose
+	userns_console podman_cli "omp-engines-$$-console" --hooks-dir "$PODMAN_DIR/hooks" --systemd=false \
+		--userns=auto:size=65536 --cgroup-parent "$ENG_CGROUP/podman" "$PODMAN_IMAGE"
+}
 podman_userns_remove() { podman_remove; }
 podman_userns_extra() { userns_checks "${LABEL[podman_userns]}" podman_userns_exec; }
 
