@@ -402,7 +402,7 @@ e2e_config_defaults() {
 	CFG_HOOK_RUNTIME=false           # true: the hook at createRuntime too (user namespaces)
 	CFG_USERNS=false                 # true: a user namespace, E2E_USERNS_SHIFT's ids
 	CFG_CGROUP_PARENT=/omp-e2e       # cgroupsPath is PARENT/ID
-	CFG_HOOK_BEFORE=""               # an executable run as a hook just before ours, same stage
+	CFG_HOOK_BEFORE=""               # an executable run as a hook just before ours, same stage (createRuntime's with CFG_HOOK_RUNTIME)
 	CFG_HOOK_AFTER=""                # ... just after ours
 	CFG_EXTRA_MOUNTS=""              # JSON objects, comma separated
 	CFG_RESOURCES=true               # Docker's device rules (not on a v2-only host)
@@ -428,28 +428,34 @@ E2E_MASKED=(/proc/asound /proc/acpi /proc/interrupts /proc/kcore /proc/keys
 
 E2E_READONLY=(/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger)
 
+# With CFG_HOOK_RUNTIME, CFG_HOOK_BEFORE and CFG_HOOK_AFTER go around the createRuntime
+# hook, the one that works in a user namespace.
 e2e_hooks_json() {
 	[ -n "$CFG_HOOK_STAGE" ] || return 0
 	printf '"hooks": {'
 	if [ "$CFG_HOOK_RUNTIME" = true ]; then
-		printf ' "createRuntime": [\n      { "path": "%s", "args": ["oci-mountplan", "--plan", "%s", "--stage", "createRuntime"], "timeout": 20 } ],' \
-			"$OMP_HOOK" "$OMP_PLAN"
+		e2e_hook_stage_json createRuntime 1 "$CFG_HOOK_BEFORE" "$CFG_HOOK_AFTER"
+		printf ','
+		e2e_hook_stage_json "$CFG_HOOK_STAGE" "$CFG_HOOK_COUNT" "" ""
+	else
+		e2e_hook_stage_json "$CFG_HOOK_STAGE" "$CFG_HOOK_COUNT" "$CFG_HOOK_BEFORE" "$CFG_HOOK_AFTER"
 	fi
-	e2e_hook_stage_json
 	printf ' },\n'
 }
 
+# e2e_hook_stage_json STAGE COUNT BEFORE AFTER: STAGE's list, our hook COUNT times
+# between the executables BEFORE and AFTER (none if empty).
 e2e_hook_stage_json() {
-	local args i
+	local stage=$1 count=$2 before=$3 after=$4 args i
 	args='"oci-mountplan", "--plan", "'$OMP_PLAN'"'
-	[ "$CFG_HOOK_STAGE" = createContainer ] || args="$args, \"--stage\", \"$CFG_HOOK_STAGE\""
-	printf ' "%s": [' "$CFG_HOOK_STAGE"
-	[ -z "$CFG_HOOK_BEFORE" ] || printf '\n      { "path": "%s", "timeout": 20 },' "$CFG_HOOK_BEFORE"
-	for ((i = 0; i < CFG_HOOK_COUNT; i++)); do
+	[ "$stage" = createContainer ] || args="$args, \"--stage\", \"$stage\""
+	printf ' "%s": [' "$stage"
+	[ -z "$before" ] || printf '\n      { "path": "%s", "timeout": 20 },' "$before"
+	for ((i = 0; i < count; i++)); do
 		[ $i = 0 ] || printf ','
 		printf '\n      { "path": "%s", "args": [%s], "timeout": 20 }' "$OMP_HOOK" "$args"
 	done
-	[ -z "$CFG_HOOK_AFTER" ] || printf ',\n      { "path": "%s", "timeout": 20 }' "$CFG_HOOK_AFTER"
+	[ -z "$after" ] || printf ',\n      { "path": "%s", "timeout": 20 }' "$after"
 	printf ' ]'
 }
 

@@ -488,7 +488,22 @@ mkdir "$c/payload/omp-probe" && echo "$p" >"$c/payload/omp-probe/cgroup.procs" &
 USERNS_TESTS=("running" "init in <cgroup>/payload/init.scope" "/run, /run/lock, /tmp owned by container root"
 	"/etc/machine-id readable, 32 hex digits" "container root makes a child cgroup in payload and moves a process"
 	"container root cannot write C's or its parent's limits, not after remount,rw either"
-	"RTMIN+3 stops, runtime exits 0")
+	"RTMIN+3 stops, runtime exits 0"
+	"host cgroup2 options kept (memory_recursiveprot set just before the createRuntime hook)")
+
+# userns_options_retry SUITE RUNTIME HOSTMODE: as cg_options_retry, in a user namespace.
+userns_options_retry() {
+	local first
+	first=$(cat "$B/options" 2>&1)
+	local B ID RT STAGE HOST RUN_PID RUN_OUT RUN_ERR RUN_START CT_PID
+	new_userns_container userns-retry "$1" && use_variant "$2:createContainer" "$3" || { why "retry: setup failed"; return; }
+	CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT
+	cg_option_hooks
+	start && e2e_wait_status "$RT" "$HOST" "$ID" running 15 || why "retry: $(tail -n 3 "$RUN_ERR")"
+	[ "$(cat "$B/options" 2>&1)" = kept ] || why "after the hook: $first; again: $(cat "$B/options" 2>&1)"
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+}
 
 # userns_console SUITE RUNTIME HOSTMODE: after a failed boot, the same container once
 # more with a terminal, whose output is systemd's console: its last lines.
@@ -515,15 +530,23 @@ test_userns() {
 	cg_enable_hugetlb || { t_fail "$name" "cannot enable hugetlb in $CG2"; teardown; return; }
 	c=$CG2$CG_PARENT/$ID
 	[ "$CFG_CGROUPNS" = true ] && view="" || view=$CG_PARENT/$ID
+	[ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ] || cg_option_hooks
 	if ! boot; then
 		t_fail "$name: ${USERNS_TESTS[0]}" "$(diagnose "$RT" "$HOST" "$ID"; userns_console "$suite" "$rt" "$hostmode")"
 		for t in "${USERNS_TESTS[@]:1}"; do t_fail "$name: $t" "did not boot"; done
+		# the options, should the hook have cleared them, are put back at cleanup
 		teardown
 		e2e_remove_cgroup_tree "$CG_PARENT/$ID"
 		cg_disable_hugetlb
 		return
 	fi
 	t_ok "$name: ${USERNS_TESTS[0]}" "${SD_SECONDS} s"
+	if [ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ]; then
+		t_skip_ci "$name: ${USERNS_TESTS[7]}" "OMP_E2E_HOST_OPTIONS=0"
+	else
+		[ "$(cat "$B/options" 2>&1)" = kept ] || userns_options_retry "$suite" "$rt" "$hostmode"
+		t_check "$name: ${USERNS_TESTS[7]}"
+	fi
 	check_cgroup; t_check "$name: ${USERNS_TESTS[1]}"
 
 	got=$(exec_in stat -c '%n %u:%g' /run /run/lock /tmp 2>&1 | tr '\n' ' ')
