@@ -65,6 +65,20 @@ describe() {
         config-dotdot-destination) echo "a mount destination whose \`..\` climbs out of \`/\`" ;;
         config-nul-in-string) echo "a string with \`\\u0000\` (a NUL byte)" ;;
         hook-relative-plan) echo "hook run with a relative \`--plan\`" ;;
+        plan-any-nested) echo "\`any\` inside \`any\`" ;;
+        plan-bad-userns) echo "\`userns\` not a boolean" ;;
+        plan-options-unknown-variable) echo "unknown variable in mount options" ;;
+        plan-options-open-quote) echo "a quoted option value without its closing quote" ;;
+        userns-mapping-overlap-inside) echo "two mappings overlap in container ids" ;;
+        userns-mapping-overlap-host) echo "two mappings overlap in host ids" ;;
+        userns-mapping-zero-size) echo "a mapping of size 0" ;;
+        userns-mapping-past-end) echo "a mapping past the last id" ;;
+        userns-mapping-too-many) echo "more mappings than the kernel takes (340)" ;;
+        userns-mapping-not-integer) echo "a mapping member that is not an id" ;;
+        userns-no-mappings) echo "a new user namespace without mappings" ;;
+        userns-gid-without-uid) echo "gid mappings without uid mappings" ;;
+        userns-root-unmapped) echo "the container's root is not mapped" ;;
+        mappings-without-userns) echo "mappings without a user namespace" ;;
         hook-relative-plan-dir) echo "hook run with a relative \`--plan-dir\`" ;;
         *) echo "${1//-/ }" ;;
         esac
@@ -76,7 +90,7 @@ group_of() {
         plan-* | validate-*) echo plan ;;
         expansion-*) echo expansion ;;
         stdin-* | state-*) echo state ;;
-        config-*) echo config ;;
+        config-* | userns-* | mappings-*) echo config ;;
         *) echo other ;;
         esac
 }

@@ -452,6 +452,34 @@ PLAN
         result "bind: nothing leaks into the host's mount table" $?
 }
 
+# A security label (config.json's linux.mountLabel) reaches the kernel as the tmpfs
+# option context=, whole (its commas included) and without the plan's quotes. This
+# host has no SELinux, so tmpfs refuses the option: the run fails, nothing stays.
+t_mount_label() {
+        local label="system_u:object_r:container_file_t:s0:c1,c2"
+        new_case label
+        bundle_config '[]' '["container=docker"]' "$CG" |
+                sed 's|"linux": {|"linux": {"mountLabel": "'"$label"'", |' >"$B/config.json"
+        in_ns 'strace -f -qq -s 256 -e trace=fsconfig,mount -o "'"$work/label.trace"'" "$HOOK" --plan "$PLAN" <<<"$STATE"
+               echo "rc=$?"; mounts'
+        # The new mount API: one fsconfig call; mount(2) (tests/enosys): the data string, quoted.
+        grep -q -e "fsconfig([0-9]*, FSCONFIG_SET_STRING, \"context\", \"$label\", 0)" \
+                -e "mount(\"tmpfs\", .*context=\\\\\"$label\\\\\"" "$work/label.trace"
+        result "mountLabel: the label reaches the kernel whole (fsconfig \"context\", or mount(2)'s data)" $? \
+                "$(grep context "$work/label.trace")"
+        if grep -q '^selinux$' /sys/kernel/security/lsm 2>/dev/null; then
+                grep -q "^rc=0" "$work/log" && grep -q "^$R/run tmpfs" "$work/log"
+                result "mountLabel: an SELinux kernel takes it" $?
+        else
+                grep -q "^rc=1" "$work/log" && ! grep -q "^$R/" "$work/log" && grep -q "tmpfs on /run: Invalid argument" "$work/log"
+                result "mountLabel: without SELinux tmpfs refuses context=, the run fails, nothing stays mounted" $?
+        fi
+        new_case nolabel
+        in_ns 'strace -f -qq -s 256 -e trace=fsconfig,mount -o "'"$work/nolabel.trace"'" "$HOOK" --plan "$PLAN" <<<"$STATE"'
+        [ $? = 0 ] && grep -q -e '"uid", "0"' -e 'uid=0' "$work/nolabel.trace" && ! grep -q context "$work/nolabel.trace"
+        result "no mountLabel: no context= option (the plan's context=\"\" is left out)" $?
+}
+
 t_systemd_plan
 t_machine_id_missing
 t_idempotent
@@ -478,4 +506,5 @@ t_etc_symlink
 t_tmp_symlink_to_host_etc
 t_rollback_middle
 t_bind
+t_mount_label
 tap_done

@@ -58,7 +58,8 @@ int idmap_parse_proc(const char *text, const char *what, struct idmap *m, struct
 
                 if (sscanf(p, " %llu %llu %llu%n", &in, &out, &n, &used) != 3 || in > UINT32_MAX ||
                     out > UINT32_MAX || n > UINT32_MAX)
-                        return error_set(e, -EINVAL, "%s: cannot read \"%.40s\"", what, p);
+                        return error_set(e, -EINVAL, "%s: cannot read \"%.*s\"", what,
+                                         (int)(strcspn(p, "\n") < 40 ? strcspn(p, "\n") : 40), p);
                 idmap_push(m, (uint32_t)in, (uint32_t)out, (uint32_t)n);
                 p += used;
                 p += strspn(p, " \n");

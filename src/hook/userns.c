@@ -37,7 +37,9 @@ int userns_probe(const char *stage, int state_pid, bool dry_run, struct userns_f
                 u->pid = state_pid;
                 snprintf(who, sizeof(who), "%d", state_pid);
         }
-        if ((r = read_map(who, "uid_map", &u->uid_map, e)) < 0 || (r = read_map(who, "gid_map", &u->gid_map, e)) < 0) {
+        /* The initial user namespace's gid map is the identity too: one read tells. */
+        if ((r = read_map(who, "uid_map", &u->uid_map, e)) < 0 ||
+            (!idmap_is_identity(&u->uid_map) && (r = read_map(who, "gid_map", &u->gid_map, e)) < 0)) {
                 /* poststop: the container is gone, and with it what the kernel knew. */
                 if (r == -ENOENT && strcmp(stage, "poststop") == 0) {
                         userns_facts_free(u);
@@ -47,6 +49,8 @@ int userns_probe(const char *stage, int state_pid, bool dry_run, struct userns_f
         }
         u->known = true;
         u->userns = !idmap_is_identity(&u->uid_map);
+        if (!u->userns)
+                idmap_push(&u->gid_map, 0, 0, UINT32_MAX);
         return 0;
 }
 
