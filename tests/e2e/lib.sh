@@ -319,6 +319,36 @@ e2e_rootfs() {
 	rm -rf "$tmp" "$tmp.log"
 }
 
+# User-namespaced containers: container ids 0..E2E_USERNS_SIZE-1 are host ids
+# E2E_USERNS_SHIFT.. (Docker's userns-remap and podman's --userns=auto hand out
+# ranges like it).
+E2E_USERNS_SHIFT=100000
+E2E_USERNS_SIZE=65536
+
+# e2e_rootfs_userns SUITE: like e2e_rootfs, then set E2E_ROOTFS to a copy of that
+# tree with every owner and group shifted by E2E_USERNS_SHIFT, cached next to it.
+# Fresh while its stamp is (e2e_cache_fresh) and the unshifted tree is not newer.
+e2e_rootfs_userns() {
+	local base dir tmp
+	e2e_rootfs "$1" || return 1
+	base=$E2E_ROOTFS
+	dir=$base-userns$E2E_USERNS_SHIFT
+	E2E_ROOTFS=$dir
+	if e2e_rootfs_fresh "$dir" "${E2E_SUITE_NAME[$1]}" && ! [ "$base/.omp-e2e-stamp" -nt "$dir/.omp-e2e-stamp" ]; then
+		return 0
+	fi
+	tmp=$(mktemp -d "$OMP_E2E_CACHE/.build-userns.XXXXXX")
+	e2e_log "shifting the ${E2E_SUITE_NAME[$1]} rootfs's owners by $E2E_USERNS_SHIFT"
+	if ! cp -a "$base" "$tmp/rootfs" || ! python3 "$E2E_DIR/shift-ids.py" "$tmp/rootfs" "$E2E_USERNS_SHIFT"; then
+		rm -rf --one-file-system "$tmp"
+		e2e_die "cannot make the shifted copy of $base"
+	fi
+	printf 'shift %s\n' "$E2E_USERNS_SHIFT" >>"$tmp/rootfs/.omp-e2e-stamp"
+	rm -rf --one-file-system "$dir"
+	mv "$tmp/rootfs" "$dir"
+	rm -rf "$tmp"
+}
+
 # Image tweaks every systemd container image carries (Docker images do the
 # same): an empty machine-id (the hook writes one) and nothing else.
 e2e_prepare_image() {
@@ -351,6 +381,16 @@ e2e_bundle() {
 	echo "$b"
 }
 
+# e2e_bundle_userns ID LOWER: e2e_bundle for a user-namespaced container: the
+# overlay's root (its upper dir's) belongs to the container's root, and the
+# runtime, running as that root when it mounts the rootfs, may pass the state dir.
+e2e_bundle_userns() {
+	local b
+	b=$(e2e_bundle "$1" "$2") || return 1
+	chmod 0711 "$E2E_STATE" && chown "$E2E_USERNS_SHIFT:$E2E_USERNS_SHIFT" "$b/upper" "$b/rootfs" || return 1
+	echo "$b"
+}
+
 # Options for the config generator; reset by e2e_config_defaults.
 e2e_config_defaults() {
 	CFG_ARGS='"/sbin/init"'
@@ -359,8 +399,10 @@ e2e_config_defaults() {
 	CFG_CGROUPNS=false
 	CFG_HOOK_STAGE=createContainer   # "", createContainer, prestart
 	CFG_HOOK_COUNT=1
+	CFG_HOOK_RUNTIME=false           # true: the hook at createRuntime too (user namespaces)
+	CFG_USERNS=false                 # true: a user namespace, E2E_USERNS_SHIFT's ids
 	CFG_CGROUP_PARENT=/omp-e2e       # cgroupsPath is PARENT/ID
-	CFG_HOOK_BEFORE=""               # an executable run as a hook just before ours, same stage
+	CFG_HOOK_BEFORE=""               # an executable run as a hook just before ours, same stage (createRuntime's with CFG_HOOK_RUNTIME)
 	CFG_HOOK_AFTER=""                # ... just after ours
 	CFG_EXTRA_MOUNTS=""              # JSON objects, comma separated
 	CFG_RESOURCES=true               # Docker's device rules (not on a v2-only host)
@@ -386,19 +428,35 @@ E2E_MASKED=(/proc/asound /proc/acpi /proc/interrupts /proc/kcore /proc/keys
 
 E2E_READONLY=(/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger)
 
+# With CFG_HOOK_RUNTIME, CFG_HOOK_BEFORE and CFG_HOOK_AFTER go around the createRuntime
+# hook, the one that works in a user namespace.
 e2e_hooks_json() {
-	local args i
 	[ -n "$CFG_HOOK_STAGE" ] || return 0
+	printf '"hooks": {'
+	if [ "$CFG_HOOK_RUNTIME" = true ]; then
+		e2e_hook_stage_json createRuntime 1 "$CFG_HOOK_BEFORE" "$CFG_HOOK_AFTER"
+		printf ','
+		e2e_hook_stage_json "$CFG_HOOK_STAGE" "$CFG_HOOK_COUNT" "" ""
+	else
+		e2e_hook_stage_json "$CFG_HOOK_STAGE" "$CFG_HOOK_COUNT" "$CFG_HOOK_BEFORE" "$CFG_HOOK_AFTER"
+	fi
+	printf ' },\n'
+}
+
+# e2e_hook_stage_json STAGE COUNT BEFORE AFTER: STAGE's list, our hook COUNT times
+# between the executables BEFORE and AFTER (none if empty).
+e2e_hook_stage_json() {
+	local stage=$1 count=$2 before=$3 after=$4 args i
 	args='"oci-mountplan", "--plan", "'$OMP_PLAN'"'
-	[ "$CFG_HOOK_STAGE" = createContainer ] || args="$args, \"--stage\", \"$CFG_HOOK_STAGE\""
-	printf '"hooks": { "%s": [' "$CFG_HOOK_STAGE"
-	[ -z "$CFG_HOOK_BEFORE" ] || printf '\n      { "path": "%s", "timeout": 20 },' "$CFG_HOOK_BEFORE"
-	for ((i = 0; i < CFG_HOOK_COUNT; i++)); do
+	[ "$stage" = createContainer ] || args="$args, \"--stage\", \"$stage\""
+	printf ' "%s": [' "$stage"
+	[ -z "$before" ] || printf '\n      { "path": "%s", "timeout": 20 },' "$before"
+	for ((i = 0; i < count; i++)); do
 		[ $i = 0 ] || printf ','
 		printf '\n      { "path": "%s", "args": [%s], "timeout": 20 }' "$OMP_HOOK" "$args"
 	done
-	[ -z "$CFG_HOOK_AFTER" ] || printf ',\n      { "path": "%s", "timeout": 20 }' "$CFG_HOOK_AFTER"
-	printf ' ] },\n'
+	[ -z "$after" ] || printf ',\n      { "path": "%s", "timeout": 20 }' "$after"
+	printf ' ]'
 }
 
 e2e_resources_json() {
@@ -420,12 +478,20 @@ e2e_resources_json() {
 EOF
 }
 
+e2e_idmap_json() {
+	local m
+	[ "$CFG_USERNS" = true ] || return 0
+	m='[ { "containerID": 0, "hostID": '$E2E_USERNS_SHIFT', "size": '$E2E_USERNS_SIZE' } ]'
+	printf '    "uidMappings": %s,\n    "gidMappings": %s,\n' "$m" "$m"
+}
+
 # e2e_config BUNDLE ID: write BUNDLE/config.json from the CFG_* options.
 e2e_config() {
 	local b=$1 id=$2 caps ns
 	caps=$(e2e_json_list "${E2E_CAPS[@]}")
 	ns='{ "type": "pid" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" }, { "type": "network" }'
 	[ "$CFG_CGROUPNS" = true ] && ns="$ns, { \"type\": \"cgroup\" }"
+	[ "$CFG_USERNS" = true ] && ns="$ns, { \"type\": \"user\" }"
 	cat >"$b/config.json" <<EOF
 {
   "ociVersion": "1.0.2",
@@ -456,6 +522,7 @@ e2e_config() {
   $(e2e_hooks_json)
   "linux": {
 $(e2e_resources_json)
+$(e2e_idmap_json)
     "cgroupsPath": "$CFG_CGROUP_PARENT/$id",
     "namespaces": [ $ns ],
     "maskedPaths": [ $(e2e_json_list "${E2E_MASKED[@]}") ],

@@ -16,6 +16,9 @@ SUITES=${OMP_E2E_SUITES:-"bookworm testing"}
 VARIANTS=${OMP_E2E_VARIANTS:-"runc:createContainer crun:createContainer runc:prestart"}
 # cgroup host:cgroup namespace of the container
 HOSTS=${OMP_E2E_HOSTS:-"hybrid:host hybrid:private v2:host v2:private"}
+# user namespaces: runtime:cgroup host:cgroup namespace, on the first suite; the
+# other suites boot the first of these only
+USERNS=${OMP_E2E_USERNS:-"runc:hybrid:private runc:hybrid:host runc:v2:private crun:hybrid:private crun:hybrid:host crun:v2:private"}
 FILTER=${OMP_E2E_FILTER:-}
 BOOT_TIMEOUT=10
 STOP_TIMEOUT=5
@@ -23,7 +26,7 @@ STOP_TIMEOUT=5
 NOHOOK_ERROR='Failed to mount tmpfs (at|\(type tmpfs\) on) /run.*Operation not permitted'
 
 declare -A BOOTS=([runc]=0 [crun]=0)
-declare -A ROOTFS=()
+declare -A ROOTFS=() ROOTFS_USERNS=()
 
 # ---------------------------------------------------------------- selection
 
@@ -442,6 +445,189 @@ test_cgroup() {
 	cg_disable_hugetlb
 }
 
+# ---------------------------------------------------------------- user namespaces
+#
+# Containers with a user namespace: container ids 0..65535 are host ids 100000..,
+# the image a copy of the cached one with its owners shifted (e2e_rootfs_userns).
+# The hook is registered at createRuntime (where, as real root, it does the work)
+# and at createContainer (where, inside a user namespace, it does nothing). Below
+# a parent cgroup of the run's own with hugetlb enabled, as in the cgroup group.
+
+# new_userns_container NAME SUITE: new_container on the shifted rootfs.
+new_userns_container() {
+	e2e_new_id "$1"
+	ID=$E2E_ID WHY=""
+	B=$(e2e_bundle_userns "$ID" "${ROOTFS_USERNS[$2]}") || return 1
+	e2e_config_defaults
+	CFG_USERNS=true
+}
+
+# The writer in a user namespace: container root trying C's limits and its parent's
+# ($1, $2 as for CG_WRITER; the parent is not visible in a private cgroup namespace),
+# again after trying to remount /sys/fs/cgroup read-write; then a child cgroup below
+# payload with a process moved into it: a service's (the exec'd shell is in C, whose
+# cgroup.procs is host root's: it cannot move itself below payload). Prints what it
+# could write.
+USERNS_WRITER='c=/sys/fs/cgroup$1
+try() {
+	for f in "$c/cgroup.max.descendants" "$c/cgroup.max.depth" "$c/hugetlb.2MB.max" \
+		"/sys/fs/cgroup$2/cgroup.max.descendants" "/sys/fs/cgroup$2/hugetlb.2MB.max"; do
+		[ -e "$f" ] || continue
+		case $f in *hugetlb*) v=max;; *) v=100000;; esac
+		(echo "$v" >"$f") 2>/dev/null && echo "wrote $v to $f$3"
+	done
+}
+try "$1" "$2" ""
+mount -o remount,rw /sys/fs/cgroup 2>/dev/null && echo "remount,rw /sys/fs/cgroup succeeded"
+try "$1" "$2" " after remount,rw"
+p=$(systemd-run --quiet --unit omp-probe --property=Type=exec sleep 60 && systemctl show -p MainPID --value omp-probe)
+mkdir "$c/payload/omp-probe" && echo "$p" >"$c/payload/omp-probe/cgroup.procs" && grep -q "/payload/omp-probe$" "/proc/$p/cgroup" &&
+	kill "$p" && for i in 1 2 3 4 5 6 7 8 9 10; do [ -n "$(cat "$c/payload/omp-probe/cgroup.procs")" ] || break; sleep 0.1; done &&
+	rmdir "$c/payload/omp-probe" && echo child-ok'
+
+USERNS_TESTS=("running" "init in <cgroup>/payload/init.scope" "/run, /run/lock, /tmp owned by container root"
+	"/etc/machine-id readable, 32 hex digits" "container root makes a child cgroup in payload and moves a process"
+	"container root cannot write C's or its parent's limits, not after remount,rw either"
+	"RTMIN+3 stops, runtime exits 0"
+	"host cgroup2 options kept (memory_recursiveprot set just before the createRuntime hook)")
+
+# userns_options_retry SUITE RUNTIME HOSTMODE: as cg_options_retry, in a user namespace.
+userns_options_retry() {
+	local first
+	first=$(cat "$B/options" 2>&1)
+	local B ID RT STAGE HOST RUN_PID RUN_OUT RUN_ERR RUN_START CT_PID
+	new_userns_container userns-retry "$1" && use_variant "$2:createContainer" "$3" || { why "retry: setup failed"; return; }
+	CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT
+	cg_option_hooks
+	start && e2e_wait_status "$RT" "$HOST" "$ID" running 15 || why "retry: $(tail -n 3 "$RUN_ERR")"
+	[ "$(cat "$B/options" 2>&1)" = kept ] || why "after the hook: $first; again: $(cat "$B/options" 2>&1)"
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+}
+
+# userns_console SUITE RUNTIME HOSTMODE: after a failed boot, the same container once
+# more with a terminal, whose output is systemd's console: its last lines.
+userns_console() {
+	local B ID RT STAGE HOST RUN_PID RUN_OUT RUN_ERR RUN_START CT_PID
+	new_userns_container userns-console "$1" && use_variant "$2:createContainer" "$3" || return
+	CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT CFG_TERMINAL=true
+	e2e_config "$B" "$ID" && e2e_start_tty "$RT" "$HOST" "$ID" "$B"
+	e2e_wait_status "$RT" "$HOST" "$ID" running 5 && sleep 2
+	echo "console of a second try with a terminal:"
+	tr -d '\r\000' <"$RUN_OUT" | sed 's/\x1b\[[0-9;]*m//g' | grep -v -e '^$' -e '^Script ' | tail -n 6
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+}
+
+# test_userns SUITE RUNTIME HOSTMODE
+test_userns() {
+	local suite=$1 rt=$2 hostmode=$3 name c view out got t
+	name="userns $suite $rt ${hostmode%%:*}-host ${hostmode#*:}-cgroupns"
+	selected "$name" || return 0
+	new_userns_container userns "$suite" && use_variant "$rt:createContainer" "$hostmode" ||
+		{ t_fail "$name" "setup failed"; return; }
+	CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT
+	cg_enable_hugetlb || { t_fail "$name" "cannot enable hugetlb in $CG2"; teardown; return; }
+	c=$CG2$CG_PARENT/$ID
+	[ "$CFG_CGROUPNS" = true ] && view="" || view=$CG_PARENT/$ID
+	[ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ] || cg_option_hooks
+	if ! boot; then
+		t_fail "$name: ${USERNS_TESTS[0]}" "$(diagnose "$RT" "$HOST" "$ID"; userns_console "$suite" "$rt" "$hostmode")"
+		for t in "${USERNS_TESTS[@]:1}"; do t_fail "$name: $t" "did not boot"; done
+		# the options, should the hook have cleared them, are put back at cleanup
+		teardown
+		e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+		cg_disable_hugetlb
+		return
+	fi
+	t_ok "$name: ${USERNS_TESTS[0]}" "${SD_SECONDS} s"
+	if [ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ]; then
+		t_skip_ci "$name: ${USERNS_TESTS[7]}" "OMP_E2E_HOST_OPTIONS=0"
+	else
+		[ "$(cat "$B/options" 2>&1)" = kept ] || userns_options_retry "$suite" "$rt" "$hostmode"
+		t_check "$name: ${USERNS_TESTS[7]}"
+	fi
+	check_cgroup; t_check "$name: ${USERNS_TESTS[1]}"
+
+	got=$(exec_in stat -c '%n %u:%g' /run /run/lock /tmp 2>&1 | tr '\n' ' ')
+	[ "$got" = "/run 0:0 /run/lock 0:0 /tmp 0:0 " ] || why "inside: $got"
+	t_check "$name: ${USERNS_TESTS[2]}"
+
+	got=$(exec_in cat /etc/machine-id 2>&1)
+	[[ $got =~ ^[0-9a-f]{32}$ ]] || why "machine id inside: \"$got\""
+	t_check "$name: ${USERNS_TESTS[3]}" "$got"
+
+	# The engine's limits on C, as the host set them.
+	echo 100 >"$c/cgroup.max.descendants" && echo 4194304 >"$c/hugetlb.2MB.max" || why "host cannot set C's limits"
+	out=$(exec_in sh -c "$USERNS_WRITER" sh "$view" "$CG_PARENT" 2>&1)
+	grep -qx child-ok <<<"$out" || why "$out"
+	t_check "$name: ${USERNS_TESTS[4]}"
+	if grep -q '^wrote' <<<"$out"; then why "$(grep '^wrote' <<<"$out")"; fi
+	got="$(cat "$c/cgroup.max.descendants") $(cat "$c/hugetlb.2MB.max") $(cat "$CG2$CG_PARENT/cgroup.max.descendants")"
+	[ "$got" = "100 4194304 max" ] || why "host values now: $got (want 100 4194304 max)"
+	got=$(stat -c '%u' "$c/cgroup.max.descendants" "$c/hugetlb.2MB.max" | sort -u | tr '\n' ' ')
+	[ "$got" = "0 " ] || why "C's limit files belong to uid $got on the host"
+	t_check "$name: ${USERNS_TESTS[5]}"
+
+	check_stop; t_check "$name: ${USERNS_TESTS[6]}"
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+	cg_disable_hugetlb
+}
+
+# Without the hook systemd fails in a user namespace as well.
+test_userns_nohook() {
+	local suite=$1 rt=$2 name
+	name="userns nohook $suite $rt: systemd fails on /run"
+	selected "$name" || return 0
+	new_userns_container userns-nohook "$suite" && use_variant "$rt:" hybrid:host || { t_fail "$name" "setup failed"; return; }
+	CFG_TERMINAL=true
+	e2e_config "$B" "$ID" && e2e_start_tty "$RT" "$HOST" "$ID" "$B"
+	e2e_wait_exit 15
+	if grep -qE "$NOHOOK_ERROR" "$RUN_OUT" && [ "$RUN_RC" != 0 ] && [ "$RUN_RC" != 124 ]; then
+		t_ok "$name" "exit $RUN_RC"
+	else
+		t_fail "$name" "exit $RUN_RC; console: $(tr -d '\r\000' <"$RUN_OUT" | grep -v '^$' | tail -n 4)"
+	fi
+	teardown
+}
+
+# userns_run_sh RT SUITE STAGE: in a user-namespaced container whose systemd is a
+# copy of dash (the plan's exec condition holds), a shell prints its mount table; the
+# hook at STAGE only (none if empty). The normalised table, the exit status, the
+# runtime's messages and the files changed in the rootfs.
+userns_run_sh() {
+	local R
+	new_userns_container userns-sh "$2" && use_variant "$1:$3" hybrid:host || return 1
+	R=$B/rootfs
+	cp -p "$R/usr/bin/dash" "$R/usr/lib/systemd/systemd" || return 1
+	CFG_ARGS='"/sbin/init", "-c", "cat /proc/self/mountinfo; sleep 1"'
+	start || return 1
+	e2e_wait_exit 15
+	awk '{ for (i = 7; $i != "-"; i++); print $5, $6, $(i + 1), ($(i + 1) == "overlay" ? "" : $(i + 2)) }' "$RUN_OUT"
+	echo "exit $RUN_RC"
+	(cd "$B/upper" && find . -printf '%p %y %m %U:%G\n' | sort)
+	sed 's/^/stderr: /' "$RUN_ERR"
+	teardown
+}
+
+# The createContainer hook alone, inside a user namespace: it does nothing (the work is
+# createRuntime's) and lets the container start.
+test_userns_cc_only() {
+	local suite=$1 rt=$2 name without with
+	name="userns createContainer-only $suite $rt: the hook does nothing for systemd, the container starts"
+	selected "$name" || return 0
+	without=$(userns_run_sh "$rt" "$suite" "")
+	with=$(userns_run_sh "$rt" "$suite" createContainer)
+	if ! grep -q ' proc proc$' <<<"$without"; then
+		t_fail "$name" "no mount table from the container: $(tail -n 3 <<<"$without")"
+	elif [ "$without" = "$with" ]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "$(diff <(echo "$without") <(echo "$with") | grep '^[<>]' | head -n 8)"
+	fi
+}
+
 # ---------------------------------------------------------------- hostile images
 #
 # Each hostile_* function damages the rootfs $R (the container's overlay)
@@ -542,6 +728,8 @@ prepare_rootfs() {
 		e2e_rootfs "$suite" || exit 2
 		ROOTFS[$suite]=$E2E_ROOTFS
 		e2e_log "rootfs $suite: ${E2E_SUITE_NAME[$suite]}, $(e2e_image_info "$E2E_ROOTFS")"
+		e2e_rootfs_userns "$suite" || exit 2
+		ROOTFS_USERNS[$suite]=$E2E_ROOTFS
 	done
 }
 
@@ -591,6 +779,18 @@ main() {
 			run_group test_cgroup "cgroup $suite $variant $hostmode" "$variant" "$suite" "$variant" "$hostmode"
 		done
 	done
+	for suite in $SUITES; do
+		for c in $USERNS; do
+			run_group test_userns "userns $suite $c" "${c%%:*}:" "$suite" "${c%%:*}" "${c#*:}"
+			[ "$suite" = "${SUITES%% *}" ] || break
+		done
+		[ "$suite" = "${SUITES%% *}" ] || continue
+		for rt in runc crun; do
+			run_group test_userns_nohook "userns nohook $suite $rt" "$rt:" "$suite" "$rt"
+			run_group test_userns_cc_only "userns createContainer-only $suite $rt" "$rt:" "$suite" "$rt"
+		done
+	done
+	suite=${SUITES%% *}
 	for variant in $VARIANTS; do
 		for c in $HOSTILE_CASES; do
 			run_group test_hostile "hostile $suite $variant ${c#*:}" "$variant" "$suite" "$variant" "$c"

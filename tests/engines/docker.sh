@@ -10,6 +10,8 @@ DOCKERD_BIN=/usr/sbin/dockerd
 DOCKER_IMAGE=omp-engines/systemd:test
 DOCKER_DIR=""
 DOCKER_NAME=""
+DOCKER_VARIANT=docker   # docker, or docker_userns: the state dir's and cgroup parent's name
+DOCKER_EXTRA='{}'       # daemon.json settings on top (jq object)
 
 docker_available() {
 	local b
@@ -24,7 +26,8 @@ docker_cli() { DOCKER_CONFIG=$DOCKER_DIR/client timeout "${CLI_TIMEOUT:-60}" "$D
 # daemon's own settings.
 docker_daemon_json() {
 	jq --arg dir "$DOCKER_DIR" --arg rt "$OMP_RUNTIME" --arg hook "$OMP_HOOK" --arg plan "$OMP_PLAN" \
-		--arg ctrd "$DOCKER_DIR/containerd/containerd.sock" --arg cg "$ENG_CGROUP/docker" '
+		--arg ctrd "$DOCKER_DIR/containerd/containerd.sock" --arg cg "$ENG_CGROUP/$DOCKER_VARIANT" \
+		--argjson extra "$DOCKER_EXTRA" '
 		.runtimes["oci-mountplan"].path = $rt
 		| .runtimes["oci-mountplan"].runtimeArgs = ["--hook-path", $hook, "--plan", $plan]
 		| . + { "data-root": ($dir + "/data"), "exec-root": ($dir + "/exec"),
@@ -32,7 +35,7 @@ docker_daemon_json() {
 			"containerd": $ctrd,
 			"containerd-namespace": "omp-engines",
 			"iptables": false, "ip6tables": false, "ip-forward": false, "ip-masq": false,
-			"bridge": "none", "cgroup-parent": $cg, "exec-opts": ["native.cgroupdriver=cgroupfs"] }
+			"bridge": "none", "cgroup-parent": $cg, "exec-opts": ["native.cgroupdriver=cgroupfs"] } + $extra
 		# dockerd < 25 writes its key to /etc/docker unless told otherwise
 		| if $keypath then . + { "deprecated-key-path": ($dir + "/key.json") } else . end' \
 		--argjson keypath "$("$DOCKERD_BIN" --help 2>&1 | grep -q deprecated-key-path && echo true || echo false)" \
@@ -41,7 +44,7 @@ docker_daemon_json() {
 
 docker_setup() {
 	local t
-	DOCKER_DIR=$ENG_STATE/docker
+	DOCKER_DIR=$ENG_STATE/$DOCKER_VARIANT
 	mkdir -p "$DOCKER_DIR/client"
 	ctrd_start "$DOCKER_DIR/containerd" || return 1
 	docker_daemon_json >"$DOCKER_DIR/daemon.json" || return 1
@@ -52,14 +55,17 @@ docker_setup() {
 		return 1
 	fi
 	e2e_log "dockerd up in $(e2e_since "$t") s"
-	ENG_CLEANUPS+=(docker_remove_all)
+	[[ " ${ENG_CLEANUPS[*]} " == *" docker_remove_all "* ]] || ENG_CLEANUPS+=(docker_remove_all)
 	eng_rootfs_tar "$ROOTFS" | docker_cli import - "$DOCKER_IMAGE" >/dev/null
 }
 
 docker_remove_all() {
-	local ids
-	ids=$(docker_cli ps -aq) && [ -n "$ids" ] && docker_cli rm -f $ids
-	docker_cli rmi -f "$DOCKER_IMAGE"
+	local ids DOCKER_DIR
+	for DOCKER_DIR in "$ENG_STATE"/docker "$ENG_STATE"/docker_userns; do
+		[ -S "$DOCKER_DIR/docker.sock" ] || continue
+		ids=$(docker_cli ps -aq) && [ -n "$ids" ] && docker_cli rm -f $ids
+		docker_cli rmi -f "$DOCKER_IMAGE"
+	done
 }
 
 docker_boot() {
@@ -70,7 +76,7 @@ docker_boot() {
 
 docker_exec() { dcli_exec docker_cli "$DOCKER_NAME" "$@"; }
 docker_pid() { dcli_field docker_cli "$DOCKER_NAME" .State.Pid; }
-docker_cgroup() { echo "$ENG_CGROUP/docker/$(dcli_field docker_cli "$DOCKER_NAME" .Id)"; }
+docker_cgroup() { echo "$ENG_CGROUP/$DOCKER_VARIANT/$(dcli_field docker_cli "$DOCKER_NAME" .Id)"; }
 docker_stop() { dcli_stop docker_cli "$DOCKER_NAME"; }
 docker_diagnose() { dcli_diagnose docker_cli "$DOCKER_NAME"; }
 docker_remove() { dcli_remove docker_cli "$DOCKER_NAME"; }

@@ -12,6 +12,7 @@ ENG_STATE=""
 ENG_CGROUP=/omp-engines-$$
 ENG_PIDS=()             # "pid name" of every daemon we started
 ENG_CLEANUPS=()         # functions run first on exit (remove containers)
+ENG_RESTORES=()         # functions run last on exit, once the daemons are gone (host files put back)
 declare -A ENG_PREEXISTING=()
 
 # Global paths engines create even with private roots; removed on exit if
@@ -41,6 +42,9 @@ eng_cleanup() {
 	e2e_umount_below "$ENG_STATE"
 	eng_remove_cgroups
 	eng_remove_global_leftovers
+	for fn in "${ENG_RESTORES[@]}"; do
+		"$fn"
+	done
 	if [ "${OMP_E2E_KEEP:-0}" = 1 ]; then
 		e2e_log "state kept in $ENG_STATE"
 	else

@@ -55,7 +55,7 @@ EOF
 }
 
 podman_setup() {
-	PODMAN_DIR=$ENG_STATE/podman-$PODMAN_RUNTIME
+	PODMAN_DIR=$ENG_STATE/podman-${PODMAN_VARIANT:-$PODMAN_RUNTIME}
 	mkdir -p "$PODMAN_DIR/hooks" "$PODMAN_DIR/nohooks" "$PODMAN_DIR/cni"
 	podman_conf >"$PODMAN_DIR/containers.conf"
 	printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "%s"\n' \

@@ -30,6 +30,7 @@ OMP_PLAN=${OMP_PLAN:-$ENG_REPO/plans/systemd.conf}
 . "$ENG_DIR/podman.sh"
 . "$ENG_DIR/containerd.sh"
 . "$ENG_DIR/cri.sh"
+. "$ENG_DIR/userns.sh"
 . "$ENG_DIR/tree.sh"
 
 # Debian packages these tests need on top of tests/e2e's (contrib/install-deps.sh).
@@ -37,7 +38,8 @@ OMP_PLAN=${OMP_PLAN:-$ENG_REPO/plans/systemd.conf}
 ENGINE_PACKAGES="docker.io podman containerd runc crun conmon jq bsdutils mmdebstrap
 	python3-grpcio python3-protobuf protobuf-compiler"
 
-ENGINES=${OMP_ENGINES:-"docker podman podman_crun containerd cri"}
+# docker_userns and podman_userns (userns.sh) run with this host's engines only
+ENGINES=${OMP_ENGINES:-"docker podman podman_crun containerd cri docker_userns podman_userns"}
 # bookworm: this host's own engines; the others from a tree of that release
 RELEASES=${OMP_ENGINES_RELEASES:-"bookworm trixie testing"}
 SUITE=${OMP_ENGINES_SUITE:-bookworm}
@@ -64,7 +66,9 @@ eng_labels() {
 		[podman]="$rel: podman $(eng_ver podman --version) (hooks.d, runc $runc)"
 		[podman_crun]="$rel: podman $(eng_ver podman --version) (hooks.d, crun $crun)"
 		[containerd]="$rel: containerd $ctrd (ctr, wrapper as runc $runc binary)"
-		[cri]="$rel: containerd $ctrd CRI (runtime handler oci-mountplan, runc $runc)")
+		[cri]="$rel: containerd $ctrd CRI (runtime handler oci-mountplan, runc $runc)"
+		[docker_userns]="$rel: docker $(eng_ver /usr/sbin/dockerd --version) userns-remap (runtime oci-mountplan, runc $runc)"
+		[podman_userns]="$rel: podman $(eng_ver podman --version) --userns=auto (hooks.d, both stages, runc $runc)")
 }
 TESTS=("systemd boots to running" "init in the container's own cgroup"
 	"SIGRTMIN+3 stops it cleanly" "without oci-mountplan systemd fails on /run")
@@ -186,7 +190,8 @@ run_engines() {
 				test_engine "$e"
 			fi;;
 		docker|podman|containerd|cri) test_engine "$e";;
-		*) e2e_die "unknown engine $e (docker, podman, podman_crun, containerd, cri)";;
+		docker_userns|podman_userns) [ -n "$INSIDE" ] || test_engine "$e";;
+		*) e2e_die "unknown engine $e (docker, podman, podman_crun, containerd, cri, docker_userns, podman_userns)";;
 		esac
 	done
 }
