@@ -92,6 +92,13 @@ static int cgroup_exec(struct executor *x, const struct op *op, struct undo *u, 
                 r = mount_fs_at("cgroup2", "", base, tfd, &u->mount_fd);
         else    /* flags after: mount(2) could not reach the new mount through tfd to set them */
                 r = mount_bind_at(f->hostfd, tfd, false, 0);
+        /*
+         * In a user namespace's mount namespace the mounts copied from the host are
+         * locked to their children (a runtime's binds below the cgroup2 root): the
+         * kernel clones such a tree only whole, the children as the container had them.
+         */
+        if (r == -EINVAL && !f->own_ns)
+                r = mount_bind_at(f->hostfd, tfd, true, 0);
         if (r == -EBUSY && f->own_ns) {
                 if ((r = cgroup_remount_writable(tfd, op, u, e)) < 0)
                         return r;
