@@ -54,6 +54,19 @@ int main(void)
         is_str(d.msgs[0], "t.conf:2: syntax error", "syntax error names the line");
         load("version = 1; actions = (\n{ type = \"tmpf\"; },\n{ type = \"mkdir\"; target = \"x\"; } );", &p, &d);
         ok(d.n == 2, "every problem collected (%u)", d.n);
+        /* Comments are taken out before libconfig reads the plan: strings and line numbers stay. */
+        ok(load("# a\nversion = 1; // b\n/* c\n d */ actions = ( { type = \"file\"; target = \"/a\";\n"
+                "content = \"x # y // z /* w */ \\\" #\"; } );", &p, &d) == 0 &&
+                   strcmp(p.actions[0].content, "x # y // z /* w */ \" #") == 0 && p.actions[0].line == 4,
+           "comments out, strings with # // /* and an escaped quote kept, lines kept (%d)",
+           p.n_actions ? p.actions[0].line : -1);
+        ok(load("version = 1; actions = ( { type = \"file\"; target = \"/a\"; content = \"a/*b*/c\"; } );", &p, &d) == 0 &&
+                   strcmp(p.actions[0].content, "a/*b*/c") == 0, "a block comment inside a string is text");
+        ok(load("version = 1; actions = ( { type = \"mkdir\"; target = \"/a\"; mode = \"07\"/**/\"55\"; } );", &p, &d) == 0 &&
+                   p.actions[0].mode == 0755, "a block comment between two strings: still concatenated");
+        ok(load("version = 1;/* x\n\n*/\nactions = ( { type = ; } );", &p, &d) < 0, "syntax error after a block comment");
+        is_str(d.msgs[0], "t.conf:4: syntax error", "... names its own line");
+        ok(load("version = 1; /* open\nactions = ();", &p, &d) < 0, "an unterminated block comment is libconfig's error");
         plan_free(&p);
         diag_free(&d);
         return tap_done();
