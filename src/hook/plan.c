@@ -317,7 +317,7 @@ static bool parse_action_kind(struct loader *L, config_setting_t *s, enum action
                 return false;
         if (action_kind_from_name(v, kind))
                 return true;
-        problem(L, line_of(t), "unknown action \"%s\"", v);
+        problem(L, line_of(t), "unknown action \"%s\" (one of %s)", v, action_kind_list());
         return false;
 }
 

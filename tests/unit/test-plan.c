@@ -20,7 +20,7 @@ int main(void)
         is_str(p.name, "t", "name defaults to the file's base name");
 
         ok(load("version = 1;\nactions = (\n { type = \"tmpf\"; target = \"/run\"; } );", &p, &d) < 0, "unknown action");
-        is_str(d.msgs[0], "t.conf:3: unknown action \"tmpf\"", "message with line");
+        is_str(d.msgs[0], "t.conf:3: unknown action \"tmpf\" (one of tmpfs, bind, cgroup, mkdir, file, symlink)", "message with line, the kinds from the table");
 
         ok(load("version = 1; actions = ( { type = \"mkdir\"; target = \"/a\"; mode = 755; } );", &p, &d) < 0,
            "integer mode refused");
