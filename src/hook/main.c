@@ -414,6 +414,7 @@ static int run(const struct options *o, struct plan *plans)
         struct resolution res = { 0 };
         struct facts facts = { 0 };
         struct userns_facts userns = { 0 };
+        struct userns_result settled = { 0 };
         struct error e = { 0 };
         enum exec_outcome *outcomes = NULL;
         int ret = EXIT_BAD_INPUT, r;
@@ -430,12 +431,15 @@ static int run(const struct options *o, struct plan *plans)
                 report_failure("%s", e.msg);
                 goto out;
         }
-        /* The one look at the rootfs before resolving, which stays pure. */
-        facts_gather(&spec, o->dry_run, &facts);
-        if (userns_settle(&userns, &spec, &facts.userns, &e) < 0) {
+        /* config.json's mappings against the kernel's, before anything looks at the rootfs. */
+        if (userns_settle(&userns, &spec, &settled, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;
         }
+        /* The one look at the rootfs before resolving, which stays pure. */
+        facts_gather(&spec, o->dry_run, &facts);
+        facts.userns = settled;
+        memset(&settled, 0, sizeof(settled));
         if (resolve_plans(plans, o->n_plans, &spec, &state, &facts, o->stage, &res, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;
@@ -463,6 +467,7 @@ out:
         resolution_free(&res);
         facts_free(&facts);
         userns_facts_free(&userns);
+        userns_result_free(&settled);
         spec_free(&spec);
         state_free(&state);
         return ret;
