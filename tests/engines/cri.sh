@@ -220,7 +220,10 @@ cri_ctr_json() {
 		--argjson ns "$CRI_NS_JSON" '{
 		metadata: { name: "systemd", attempt: 0 }, image: { image: $img },
 		command: ["/sbin/init"], envs: [ { key: "container", value: "oci" } ],
-		mounts: [ { container_path: $path, host_path: $secret, readonly: true } ],
+		mounts: [ { container_path: $path, host_path: $secret, readonly: true } +
+			# hostUsers: false: the kubelet asks for the volume idmapped with the pod mappings
+			if $ns.userns_options then { uid_mappings: $ns.userns_options.uids,
+				gid_mappings: $ns.userns_options.gids } else {} end ],
 		log_path: "systemd/0.log", tty: $tty,
 		linux: { security_context: { namespace_options: $ns } } }'
 }

@@ -86,6 +86,7 @@ skip_all() { # ENGINE REASON
 	[ "$1" = cri ] && t_skip_ci "${LABEL[$1]}: contrib/kubernetes/ is the handler containerd runs" "$2"
 	[ "$1" = cri_userns ] && for t in "a user namespace: container root is a host uid other than 0" \
 		"/run, /run/lock, /tmp owned by container root" "/etc/machine-id readable, 32 hex digits" \
+		"the secret's volume is idmapped: its files are owned by the pod's root" \
 		"the handler $CRI_HANDLER reports user namespaces (as the kubelet requires)"; do
 		t_skip_ci "${LABEL[$1]}: $t" "$2"
 	done

@@ -215,7 +215,17 @@ cri_userns_nohook() { CRI_NS_JSON=$CRI_USERNS_JSON cri_nohook nohook-userns; }
 # `runc features` through the wrapper) say user_namespaces.
 cri_userns_extra() {
 	local l=${LABEL[cri_userns]} got
+	# how containerd gave the pod its image: its layers idmapped (lowerdir
+	# /tmp/ovl-idmapped...) or a chowned copy
+	e2e_log "cri_userns: root: $(cri_exec sh -c 'grep -m1 " / / " /proc/self/mountinfo' 2>&1 | grep -o 'lowerdir=[^,]*' | head -c 120);" \
+		"secret: $(cri_exec sh -c 'grep secrets /proc/self/mountinfo' 2>&1 | cut -d' ' -f5,6 | tr '\n' ' ')"
 	userns_checks "$l" cri_userns_exec
+	# the volume, mounted idmapped as the kubelet asks (Mount.uid_mappings),
+	# and carried below the new /run with its mapping: the node's root-owned
+	# files belong to the pod's root, not to nobody
+	got=$(cri_exec stat -c '%u:%g' "$CRI_SECRET_PATH/token" 2>&1)
+	[ "$got" = 0:0 ] || why "stat $CRI_SECRET_PATH/token: $got"
+	t_check "$l: the secret's volume is idmapped: its files are owned by the pod's root"
 	cri_extra "$l"
 	got=$(cri handlers 2>&1)
 	[ "$(jq -r --arg h "$CRI_HANDLER" '.[$h]' <<<"$got" 2>/dev/null)" = true ] ||
