@@ -64,8 +64,10 @@ cri_contrib() {
 		-e 's|^\( *SystemdCgroup = \)true|\1false|' -e '/^version = /d' "$(cri_contrib_file)"
 }
 
-# The node's config: private root, state, sockets, CNI dirs (empty: the pod
-# uses the node's network), the sandbox image, a loopback streaming server,
+# The node's config: private root, state, sockets, CNI dirs (the pod uses the
+# node's network; for containerd 2.x they hold cri/omp-podnet, which only
+# userns.sh's hostUsers: false pod uses, and lo is containerd's own:
+# use_internal_loopback), the sandbox image, a loopback streaming server,
 # the default runc handler (as `containerd config default` writes it: 1.7
 # refuses a runtimes table without its default runtime); then the contrib
 # handler, as README.md says to add it.
