@@ -64,8 +64,10 @@ cri_contrib() {
 		-e 's|^\( *SystemdCgroup = \)true|\1false|' -e '/^version = /d' "$(cri_contrib_file)"
 }
 
-# The node's config: private root, state, sockets, CNI dirs (empty: the pod
-# uses the node's network), the sandbox image, a loopback streaming server,
+# The node's config: private root, state, sockets, CNI dirs (the pod uses the
+# node's network; for containerd 2.x they hold cri/omp-podnet, which only
+# userns.sh's hostUsers: false pod uses, and lo is containerd's own:
+# use_internal_loopback), the sandbox image, a loopback streaming server,
 # the default runc handler (as `containerd config default` writes it: 1.7
 # refuses a runtimes table without its default runtime); then the contrib
 # handler, as README.md says to add it.
@@ -97,6 +99,7 @@ state = "$d/state"
 [plugins."io.containerd.cri.v1.runtime".cni]
   bin_dirs = ["$d/cni-bin"]
   conf_dir = "$d/cni-conf"
+  use_internal_loopback = true
 
 [plugins."io.containerd.cri.v1.runtime".containerd.runtimes.runc]
   runtime_type = "io.containerd.runc.v2"
@@ -169,6 +172,7 @@ cri_setup() {
 	printf 'omp-token-%s\n' "$$" >"$CRI_DIR/secret/token"
 	echo default >"$CRI_DIR/secret/namespace"
 	cri_config >"$CRI_DIR/config.toml"
+	[ "$CRI_MAJOR" -lt 2 ] || cri_podnet || return 1
 	t=$(e2e_now)
 	eng_daemon containerd-cri "$CRI_DIR/containerd.log" containerd --config "$CRI_DIR/config.toml"
 	if ! eng_wait_for 30 "$ENG_LAST_PID" cri version; then
@@ -187,25 +191,43 @@ cri_setup() {
 
 cri_remove_all() { cri_remove; }
 
-# cri_pod_json NAME: a PodSandboxConfig as the kubelet sends it for a pod with
-# hostNetwork (the node's network namespace: no CNI) in our cgroup.
+# Pods with their own network namespace (userns.sh's hostUsers: false pod) get
+# cri/omp-podnet, a CNI plugin that keeps everything inside the pod: containerd
+# finds the network config before it starts (it would refuse such pods until
+# it had one). containerd 2.x only: 1.x has no use_internal_loopback and would
+# want CNI's loopback plugin too.
+cri_podnet() {
+	cp "$ENG_DIR/cri/omp-podnet" "$CRI_DIR/cni-bin/omp-podnet" || return 1
+	printf '%s\n' '{ "cniVersion": "1.0.0", "name": "omp-podnet", "plugins": [ { "type": "omp-podnet" } ] }' \
+		>"$CRI_DIR/cni-conf/10-omp-podnet.conflist"
+}
+
+# The pod's and its containers' NamespaceOption: hostNetwork (the node's
+# network namespace: no CNI); userns.sh's hostUsers: false pod sets its own.
+CRI_NS_JSON='{ "network": "NODE", "pid": "CONTAINER", "ipc": "POD" }'
+
+# cri_pod_json NAME: a PodSandboxConfig as the kubelet sends it, in our cgroup.
 cri_pod_json() {
-	jq -n --arg name "$1" --arg uid "$1-$$" --arg cg "$ENG_CGROUP/k8s/pod-$1" --arg logs "$CRI_DIR/logs/$1" '{
+	jq -n --arg name "$1" --arg uid "$1-$$" --arg cg "$ENG_CGROUP/k8s/pod-$1" --arg logs "$CRI_DIR/logs/$1" \
+		--argjson ns "$CRI_NS_JSON" '{
 		metadata: { name: $name, uid: $uid, namespace: "default", attempt: 0 },
 		hostname: "", log_directory: $logs, labels: { app: $name },
-		linux: { cgroup_parent: $cg, security_context: {
-			namespace_options: { network: "NODE", pid: "CONTAINER", ipc: "POD" } } } }'
+		linux: { cgroup_parent: $cg, security_context: { namespace_options: $ns } } }'
 }
 
 # cri_ctr_json TTY: pod-systemd.yaml's container (command /sbin/init, the env
 # container=oci) with the secret volume the kubelet mounts for the service account.
 cri_ctr_json() {
-	jq -n --arg img "$CRI_IMAGE" --arg secret "$CRI_DIR/secret" --arg path "$CRI_SECRET_PATH" --argjson tty "$1" '{
+	jq -n --arg img "$CRI_IMAGE" --arg secret "$CRI_DIR/secret" --arg path "$CRI_SECRET_PATH" --argjson tty "$1" \
+		--argjson ns "$CRI_NS_JSON" '{
 		metadata: { name: "systemd", attempt: 0 }, image: { image: $img },
 		command: ["/sbin/init"], envs: [ { key: "container", value: "oci" } ],
-		mounts: [ { container_path: $path, host_path: $secret, readonly: true } ],
+		mounts: [ { container_path: $path, host_path: $secret, readonly: true } +
+			# hostUsers: false: the kubelet asks for the volume idmapped with the pod mappings
+			if $ns.userns_options then { uid_mappings: $ns.userns_options.uids,
+				gid_mappings: $ns.userns_options.gids } else {} end ],
 		log_path: "systemd/0.log", tty: $tty,
-		linux: { security_context: { namespace_options: { network: "NODE", pid: "CONTAINER", ipc: "POD" } } } }'
+		linux: { security_context: { namespace_options: $ns } } }'
 }
 
 # cri_pod NAME HANDLER TTY: RunPodSandbox, CreateContainer, StartContainer.
@@ -228,12 +250,12 @@ cri_cgroup() { cri_status cgroup; }
 # The service account's secret, below /var/run -> /run, where systemd's
 # /run tmpfs goes: the hook has to carry it over.
 cri_extra() {
-	local got
+	local got l=${1:-${LABEL[cri]}}
 	got=$(cri_exec cat "$CRI_SECRET_PATH/token" 2>&1)
 	if [ "$got" = "$(cat "$CRI_DIR/secret/token")" ]; then
-		t_ok "${LABEL[cri]}: the pod's secret is readable at $CRI_SECRET_PATH"
+		t_ok "$l: the pod's secret is readable at $CRI_SECRET_PATH"
 	else
-		t_fail "${LABEL[cri]}: the pod's secret is readable at $CRI_SECRET_PATH" \
+		t_fail "$l: the pod's secret is readable at $CRI_SECRET_PATH" \
 			"cat $CRI_SECRET_PATH/token: ${got:-(empty)}; mounts below /run: $(cri_exec sh -c 'grep -E " /(var/)?run" /proc/self/mountinfo | cut -d" " -f5' 2>&1 | tr '\n' ' ')"
 	fi
 }
@@ -252,9 +274,9 @@ cri_stop() {
 	fi
 }
 
-cri_diagnose() {
+cri_diagnose() { # [POD-NAME]
 	cri status "$CRI_CTR"
-	tail -n 5 "$CRI_DIR/logs/systemd/systemd/0.log" 2>/dev/null
+	tail -n 5 "$CRI_DIR/logs/${1:-systemd}/systemd/0.log" 2>/dev/null
 	grep -iE 'level=(error|warn)' "$CRI_DIR/containerd.log" | tail -n 5
 }
 
@@ -276,19 +298,19 @@ cri_remove() {
 # Without the handler: the pod on containerd's default runtime (plain runc),
 # with a terminal so that systemd's console is in the container's log.
 cri_nohook() {
-	local end st
-	NOHOOK_LOG=$CRI_DIR/nohook.log NOHOOK_RC=""
-	cri_pod nohook "" true >"$CRI_DIR/nohook.out" 2>&1 || { NOHOOK_RC="pod failed: $(tail -n 2 "$CRI_DIR/nohook.out")"; cri_remove; return; }
+	local end st name=${1:-nohook}
+	NOHOOK_LOG=$CRI_DIR/$name.log NOHOOK_RC=""
+	cri_pod "$name" "" true >"$CRI_DIR/$name.out" 2>&1 || { NOHOOK_RC="pod failed: $(tail -n 2 "$CRI_DIR/$name.out")"; cri_remove; return; }
 	end=$(($(date +%s) + 15))
 	while [ "$(date +%s)" -lt "$end" ]; do
 		st=$(cri_status state)
 		[ "$st" = CONTAINER_EXITED ] && break
-		grep -q 'Freezing execution' "$CRI_DIR/logs/nohook/systemd/0.log" 2>/dev/null && break
+		grep -q 'Freezing execution' "$CRI_DIR/logs/$name/systemd/0.log" 2>/dev/null && break
 		sleep 0.2
 	done
 	if [ "$st" = CONTAINER_EXITED ]; then NOHOOK_RC=$(cri_status exit_code); else NOHOOK_RC=124; fi
 	# CRI log lines: "<time> stdout F <text>"
-	sed 's/^[^ ]* std[a-z]* [PF] //' "$CRI_DIR/logs/nohook/systemd/0.log" 2>/dev/null | eng_plain >"$NOHOOK_LOG"
+	sed 's/^[^ ]* std[a-z]* [PF] //' "$CRI_DIR/logs/$name/systemd/0.log" 2>/dev/null | eng_plain >"$NOHOOK_LOG"
 	cri_remove
 }
 

@@ -38,8 +38,9 @@ OMP_PLAN=${OMP_PLAN:-$ENG_REPO/plans/systemd.conf}
 ENGINE_PACKAGES="docker.io podman containerd runc crun conmon jq bsdutils mmdebstrap
 	python3-grpcio python3-protobuf protobuf-compiler"
 
-# docker_userns and podman_userns (userns.sh) run with this host's engines only
-ENGINES=${OMP_ENGINES:-"docker podman podman_crun containerd cri docker_userns podman_userns"}
+# docker_userns and podman_userns (userns.sh) run with this host's engines
+# only, cri_userns where containerd is 2.x (the testing tree)
+ENGINES=${OMP_ENGINES:-"docker podman podman_crun containerd cri docker_userns podman_userns cri_userns"}
 # bookworm: this host's own engines; the others from a tree of that release
 RELEASES=${OMP_ENGINES_RELEASES:-"bookworm trixie testing"}
 SUITE=${OMP_ENGINES_SUITE:-bookworm}
@@ -68,7 +69,8 @@ eng_labels() {
 		[containerd]="$rel: containerd $ctrd (ctr, wrapper as runc $runc binary)"
 		[cri]="$rel: containerd $ctrd CRI (runtime handler oci-mountplan, runc $runc)"
 		[docker_userns]="$rel: docker $(eng_ver /usr/sbin/dockerd --version) userns-remap (runtime oci-mountplan, runc $runc)"
-		[podman_userns]="$rel: podman $(eng_ver podman --version) --userns=auto (hooks.d, both stages, runc $runc)")
+		[podman_userns]="$rel: podman $(eng_ver podman --version) --userns=auto (hooks.d, both stages, runc $runc)"
+		[cri_userns]="$rel: containerd $ctrd CRI hostUsers: false (runtime handler oci-mountplan, runc $runc)")
 }
 TESTS=("systemd boots to running" "init in the container's own cgroup"
 	"SIGRTMIN+3 stops it cleanly" "without oci-mountplan systemd fails on /run")
@@ -77,11 +79,17 @@ skip_all() { # ENGINE REASON
 	local t
 	for t in "${TESTS[@]}"; do t_skip_ci "${LABEL[$1]}: $t" "$2"; done
 	[ "$1" = containerd ] && t_skip_ci "${LABEL[$1]}: contrib/kubernetes runtime handler config loads" "$2"
-	if [ "$1" = cri ]; then
+	if [ "$1" = cri ] || [ "$1" = cri_userns ]; then
 		t_skip_ci "${LABEL[$1]}: the pod's secret is readable at $CRI_SECRET_PATH" "$2"
 		t_skip_ci "${LABEL[$1]}: StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox" "$2"
-		t_skip_ci "${LABEL[$1]}: contrib/kubernetes/ is the handler containerd runs" "$2"
 	fi
+	[ "$1" = cri ] && t_skip_ci "${LABEL[$1]}: contrib/kubernetes/ is the handler containerd runs" "$2"
+	[ "$1" = cri_userns ] && for t in "a user namespace: container root is a host uid other than 0" \
+		"/run, /run/lock, /tmp owned by container root" "/etc/machine-id readable, 32 hex digits" \
+		"the secret's volume is idmapped: its files are owned by the pod's root" \
+		"the handler $CRI_HANDLER reports user namespaces (as the kubelet requires)"; do
+		t_skip_ci "${LABEL[$1]}: $t" "$2"
+	done
 	[ "$1" = docker ] && for t in "machine id: container id's first 32 hex digits" "machine id: restart keeps it" \
 		"machine id: commit: the image's is empty" "machine id: containers of the committed image get different ids" \
 		"OCI_MOUNTPLAN_JOURNAL=console: a service's output is in docker logs" "journal forwarding is off by default"; do
@@ -97,7 +105,7 @@ skip_all() { # ENGINE REASON
 fail_all() { # ENGINE REASON
 	local t
 	for t in "${TESTS[@]}"; do t_fail "${LABEL[$1]}: $t" "$2"; done
-	if [ "$1" = cri ]; then
+	if [ "$1" = cri ] || [ "$1" = cri_userns ]; then
 		t_fail "${LABEL[$1]}: the pod's secret is readable at $CRI_SECRET_PATH" "$2"
 		t_fail "${LABEL[$1]}: StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox" "$2"
 	fi
@@ -136,10 +144,10 @@ $("${e}_diagnose" 2>&1)"
 		t_fail "$l: ${TESTS[0]}" "$why"
 		t_fail "$l: ${TESTS[1]}" "did not boot"
 		t_fail "$l: ${TESTS[2]}" "did not boot"
-		[ "$e" != cri ] || t_fail "$l: the pod's secret is readable at $CRI_SECRET_PATH" "did not boot"
+		[ "$e" != cri ] && [ "$e" != cri_userns ] || t_fail "$l: the pod's secret is readable at $CRI_SECRET_PATH" "did not boot"
 	fi
 	"${e}_remove"
-	if [ "$e" = cri ]; then
+	if [ "$e" = cri ] || [ "$e" = cri_userns ]; then
 		why_any "$CRI_REMOVE_WHY"
 		t_check "$l: StopContainer, RemoveContainer, StopPodSandbox, RemovePodSandbox"
 	fi
@@ -191,7 +199,8 @@ run_engines() {
 			fi;;
 		docker|podman|containerd|cri) test_engine "$e";;
 		docker_userns|podman_userns) [ -n "$INSIDE" ] || test_engine "$e";;
-		*) e2e_die "unknown engine $e (docker, podman, podman_crun, containerd, cri, docker_userns, podman_userns)";;
+		cri_userns) [ "$(cri_major 2>/dev/null)" -lt 2 ] 2>/dev/null || test_engine "$e";;
+		*) e2e_die "unknown engine $e (docker, podman, podman_crun, containerd, cri, docker_userns, podman_userns, cri_userns)";;
 		esac
 	done
 }

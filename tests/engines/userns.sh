@@ -170,3 +170,65 @@ podman_userns_nohook() {
 	dcli_nohook podman_cli_nohooks "$PODMAN_NAME" "$PODMAN_DIR/nohook.log" --systemd=false \
 		--userns=auto:size=65536 --cgroup-parent "$ENG_CGROUP/podman" "$PODMAN_IMAGE"
 }
+
+# ---------------------------------------------------------------- CRI hostUsers: false
+
+# A Kubernetes pod with hostUsers: false, through containerd 2.x's CRI plugin
+# (containerd 1.x runs these pods without a user namespace or with a chown of
+# the image; not tested). The kubelet sends NamespaceOption.userns_options =
+# { mode POD, one uid and one gid mapping } on the sandbox and on each of its
+# containers: container ids 0-65535 to a host range at a multiple of 65536,
+# here 3 * 65536. Such a pod cannot have hostNetwork (the API refuses it), so
+# it gets its own network namespace, made by containerd inside the pod's user
+# namespace, with cri/omp-podnet as its CNI plugin (cri.sh). containerd mounts
+# the image idmapped (overlayfs) and the volumes with the pod's mappings; no
+# /etc/subuid entry is needed (the kubelet picks the range).
+CRI_USERNS_HOST_ID=196608
+CRI_USERNS_JSON=$(jq -nc --argjson h "$CRI_USERNS_HOST_ID" '{ network: "POD", pid: "CONTAINER", ipc: "POD",
+	userns_options: { mode: "POD", uids: [ { host_id: $h, container_id: 0, length: 65536 } ],
+		gids: [ { host_id: $h, container_id: 0, length: 65536 } ] } }')
+
+cri_userns_available() {
+	cri_available || return 1
+	[ "$(cri_major)" -ge 2 ] || { echo "containerd $(cri_major).x: pod user namespaces need containerd 2"; return 1; }
+}
+
+# The cri engine's containerd when it ran before (the same node), else its own.
+cri_userns_setup() {
+	if [ -z "$CRI_DIR" ]; then
+		cri_setup || return 1
+	fi
+	userns_state_dir
+}
+
+cri_userns_boot() { CRI_NS_JSON=$CRI_USERNS_JSON cri_pod systemd-userns "$CRI_HANDLER" false; }
+cri_userns_exec() { cri_exec "$@"; }
+cri_userns_pid() { cri_pid; }
+cri_userns_cgroup() { cri_cgroup; }
+cri_userns_stop() { cri_stop; }
+cri_userns_diagnose() { cri_diagnose systemd-userns; }
+cri_userns_remove() { cri_remove; }
+cri_userns_nohook() { CRI_NS_JSON=$CRI_USERNS_JSON cri_nohook nohook-userns; }
+
+# The user-namespace checks, the secret; and what the kubelet asks first: it
+# creates a hostUsers: false pod only on a handler whose features (from
+# `runc features` through the wrapper) say user_namespaces.
+cri_userns_extra() {
+	local l=${LABEL[cri_userns]} got
+	# how containerd gave the pod its image: its layers idmapped (lowerdir
+	# /tmp/ovl-idmapped...) or a chowned copy
+	e2e_log "cri_userns: root: $(cri_exec sh -c 'grep -m1 " / / " /proc/self/mountinfo' 2>&1 | grep -o 'lowerdir=[^,]*' | head -c 120);" \
+		"secret: $(cri_exec sh -c 'grep secrets /proc/self/mountinfo' 2>&1 | cut -d' ' -f5,6 | tr '\n' ' ')"
+	userns_checks "$l" cri_userns_exec
+	# the volume, mounted idmapped as the kubelet asks (Mount.uid_mappings),
+	# and carried below the new /run with its mapping: the node's root-owned
+	# files belong to the pod's root, not to nobody
+	got=$(cri_exec stat -c '%u:%g' "$CRI_SECRET_PATH/token" 2>&1)
+	[ "$got" = 0:0 ] || why "stat $CRI_SECRET_PATH/token: $got"
+	t_check "$l: the secret's volume is idmapped: its files are owned by the pod's root"
+	cri_extra "$l"
+	got=$(cri handlers 2>&1)
+	[ "$(jq -r --arg h "$CRI_HANDLER" '.[$h]' <<<"$got" 2>/dev/null)" = true ] ||
+		why "CRI Status runtime_handlers: $got"
+	t_check "$l: the handler $CRI_HANDLER reports user namespaces (as the kubelet requires)"
+}

@@ -11,6 +11,7 @@ in Debian; this talks gRPC to containerd's CRI plugin over its unix socket.
     cri.py SOCKET status ID                    -> JSON: state, exit_code, reason, pid, cgroup
     cri.py SOCKET stop ID TIMEOUT              StopContainer: the image's stop signal, then SIGKILL
     cri.py SOCKET rm ID | stopp POD-ID | rmp POD-ID
+    cri.py SOCKET handlers                     -> JSON: {handler: supports user namespaces}
 
 POD.json and CTR.json are PodSandboxConfig and ContainerConfig in protobuf's
 JSON mapping. The message classes come from api.proto (a subset of
@@ -84,6 +85,9 @@ def main(argv):
     elif cmd == "rmp":
         call(chan, "RemovePodSandbox", pb.RemovePodSandboxRequest(pod_sandbox_id=args[0]),
              pb.RemovePodSandboxResponse)
+    elif cmd == "handlers":
+        r = call(chan, "Status", pb.StatusRequest(), pb.StatusResponse)
+        print(json.dumps({h.name: h.features.user_namespaces for h in r.runtime_handlers}))
     else:
         print("cri.py: unknown command " + cmd, file=sys.stderr)
         return 2
