@@ -259,6 +259,9 @@ static int file_exec(struct executor *x, const struct op *op, struct undo *u, st
                 return r;
         if (op->via_bind)
                 return exec_file_bind(x, dirfd, name, op, u, e);
+        /* A directory just made (the last one created is the parent) is empty: nothing to look up. */
+        if (u->dirs.n > 0)
+                return create_file(&dirfd, name, op, u, e);
         pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0 && errno == ENOENT)
                 return create_file(&dirfd, name, op, u, e);
