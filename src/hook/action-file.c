@@ -84,17 +84,16 @@ static bool file_stays(const struct op *op, const struct stat *st)
         return op->replace == REPLACE_MISSING || (op->replace == REPLACE_EMPTY && st->st_size > 0);
 }
 
-static int create_file(int dirfd, const char *name, const struct op *op, struct undo *u, struct error *e)
+/* The undo record takes *dirfd (the caller is done with it): no duplicate to keep. */
+static int create_file(int *dirfd, const char *name, const struct op *op, struct undo *u, struct error *e)
 {
-        _cleanup_close_ int fd = -1, keep = -1;
+        _cleanup_close_ int fd = -1;
         int r;
 
-        if ((r = exec_keep_dir(dirfd, op->target, &keep, e)) < 0)
-                return r;
-        fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op->mode);
+        fd = openat(*dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, op->mode);
         if (fd < 0)
                 return error_setsys(e, -errno, "cannot create %s", op->target);
-        u->file_dirfd = TAKE_FD(keep);
+        u->file_dirfd = TAKE_FD(*dirfd);
         u->file_name = xstrdup(name);
         u->file_created = true;
         if ((r = write_all(fd, op->content, op->content_len)) < 0 || fchmod(fd, op->mode) < 0)
@@ -155,18 +154,22 @@ static int rewrite_file(int dirfd, const char *name, int pfd, const struct stat 
  * The file just bound over target (pfd, opened before): a mount's root, and another
  * mount than pfd's (a runtime's bind there is not ours), before it becomes the undo handle.
  */
-static int find_bound_file(struct executor *x, const struct op *op, int pfd, struct undo *u, struct error *e)
+static int find_bound_file(struct executor *x, const struct op *op, int pfd, const uint64_t *pfd_id,
+                           struct undo *u, struct error *e)
 {
         _cleanup_close_ int landed = -1;
-        uint64_t old_id, new_id;
+        uint64_t old_id = 0, new_id;
         bool is_root, ro;
         long fstype;
         int r = rootfs_open_at(&x->root, op->target, O_PATH | O_NOFOLLOW, &landed);
 
         if (r < 0)
                 return error_setsys(e, r, "cannot find %s after binding over it", op->target);
-        if (mount_inspect(landed, &is_root, &fstype, &ro) < 0 || !is_root || mount_id_of(pfd, &old_id) < 0 ||
-            mount_id_of(landed, &new_id) < 0 || new_id == old_id)
+        /* pfd was opened before the bind: its mount id, if known, was taken then. */
+        if (pfd_id)
+                old_id = *pfd_id;
+        if (mount_inspect_id(landed, &is_root, &fstype, &ro, &new_id) < 0 || !is_root ||
+            (!pfd_id && mount_id_of(pfd, &old_id) < 0) || new_id == old_id)
                 return error_set(e, -EXDEV, "the file bound over %s did not land where it was resolved",
                                  op->target);
         u->mount_fd = TAKE_FD(landed);
@@ -183,7 +186,7 @@ static int bind_file_over(struct executor *x, int pfd, const struct op *op, stru
 
         if (r < 0)
                 return error_setsys(e, r, "read-only rootfs: cannot bind a file over %s", op->target);
-        return find_bound_file(x, op, pfd, u, e);
+        return find_bound_file(x, op, pfd, NULL, u, e);
 }
 
 /* via = "bind" and no file there: an empty one, as the mount point. */
@@ -212,7 +215,8 @@ static int exec_file_bind(struct executor *x, int dirfd, const char *name, const
                           struct error *e)
 {
         _cleanup_close_ int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-        bool created = false, is_root, ro;
+        bool created = false, is_root, ro, have_id = false;
+        uint64_t pfd_id = 0;
         struct stat st;
         long fstype;
         int r;
@@ -226,8 +230,11 @@ static int exec_file_bind(struct executor *x, int dirfd, const char *name, const
         if (pfd < 0)
                 return error_setsys(e, -errno, "%s", op->target);
         /* Already bound (the hook ran before in this mount namespace): do not stack. */
-        if (!created && mount_inspect(pfd, &is_root, &fstype, &ro) == 0 && is_root)
-                return EXEC_ALREADY;
+        if (!created && mount_inspect_id(pfd, &is_root, &fstype, &ro, &pfd_id) == 0) {
+                if (is_root)
+                        return EXEC_ALREADY;
+                have_id = true;
+        }
         if ((r = check_existing_file(pfd, op->target, &st, e)) < 0)
                 return r;
         if (!created && file_stays(op, &st))
@@ -235,7 +242,7 @@ static int exec_file_bind(struct executor *x, int dirfd, const char *name, const
         r = mount_file_with_content(pfd, dirfd, op->content, op->content_len, op->mode);
         if (r < 0)
                 return error_setsys(e, r, "cannot bind a file over %s", op->target);
-        return find_bound_file(x, op, pfd, u, e);
+        return find_bound_file(x, op, pfd, have_id ? &pfd_id : NULL, u, e);
 }
 
 static int file_exec(struct executor *x, const struct op *op, struct undo *u, struct error *e)
@@ -252,9 +259,12 @@ static int file_exec(struct executor *x, const struct op *op, struct undo *u, st
                 return r;
         if (op->via_bind)
                 return exec_file_bind(x, dirfd, name, op, u, e);
+        /* A directory just made (the last one created is the parent) is empty: nothing to look up. */
+        if (u->dirs.n > 0)
+                return create_file(&dirfd, name, op, u, e);
         pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
         if (pfd < 0 && errno == ENOENT)
-                return create_file(dirfd, name, op, u, e);
+                return create_file(&dirfd, name, op, u, e);
         if (pfd < 0)
                 return error_setsys(e, -errno, "%s", op->target);
         if ((r = check_existing_file(pfd, op->target, &st, e)) < 0)

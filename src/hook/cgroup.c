@@ -559,13 +559,40 @@ static void close_if(int *fd)
         *fd = -1;
 }
 
+/*
+ * "PID\n" into a cgroup.procs in one write(2): the kernel takes one pid per write,
+ * and dprintf() added an fstat and an lseek. 0 or -1 with errno set.
+ */
+static int write_pid(int fd, pid_t pid)
+{
+        char buf[24], *p = buf + sizeof(buf);
+        unsigned long v = (unsigned long)pid;
+        ssize_t n;
+
+        /* "0" would move the writer itself. */
+        if (pid <= 0) {
+                errno = EINVAL;
+                return -1;
+        }
+        *--p = '\n';
+        do
+                *--p = (char)('0' + v % 10);
+        while ((v /= 10) != 0);
+        n = write(fd, p, (size_t)(buf + sizeof(buf) - p));
+        if (n == buf + sizeof(buf) - p)
+                return 0;
+        if (n >= 0)
+                errno = EIO;
+        return -1;
+}
+
 /* The init back into C, through the tree made writable again. */
 static void move_back(const struct cgroup_undo *u)
 {
         _cleanup_close_ int fd = openat(u->cfd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 
         if (fd >= 0)
-                (void)!dprintf(fd, "%d\n", u->vpid);
+                (void)write_pid(fd, u->vpid);
 }
 
 void cgroup_undo_run(struct cgroup_undo *u, bool rollback)
@@ -583,6 +610,12 @@ void cgroup_undo_run(struct cgroup_undo *u, bool rollback)
         close_if(&u->child_mount_fd);
         free(u->child);
         u->child = NULL;
+}
+
+void cgroup_undo_forget(struct cgroup_undo *u)
+{
+        free(u->child);
+        cgroup_undo_init(u);
 }
 
 bool cgroup_already_delegated(const struct cgroup_facts *f, int tfd, const char *child)
@@ -642,7 +675,7 @@ static int move_init(const struct cgroup_facts *f, int chfd, const char *child, 
 
         if (procs < 0)
                 return error_setsys(e, -errno, "cannot open %s/cgroup.procs", child);
-        if (dprintf(procs, "%d\n", f->vpid) < 0)
+        if (write_pid(procs, f->vpid) < 0)
                 return error_setsys(e, -errno, "cannot move the container's init (pid %d) into %s", f->pid, child);
         u->moved = true;
         u->vpid = f->vpid;

@@ -87,6 +87,8 @@ struct cgroup_undo {
 void cgroup_undo_init(struct cgroup_undo *u);
 /* Releases what was held; with rollback, undoes it first (read-only, child mount, move, mkdir). */
 void cgroup_undo_run(struct cgroup_undo *u, bool rollback);
+/* Success, and the process exits next: frees the record's memory, leaves its fds to exit(). */
+void cgroup_undo_forget(struct cgroup_undo *u);
 
 /* Is the layout cgroup_delegate makes already on tfd (the hook ran before)? */
 bool cgroup_already_delegated(const struct cgroup_facts *f, int tfd, const char *child);

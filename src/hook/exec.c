@@ -153,7 +153,15 @@ int exec_resolution(const struct resolution *r, const struct spec *spec, const s
         }
         ret = exec_ops(&x, undo_of, outcomes, e);
 out:
-        /* Undo in reverse order on failure; on success only release what was held. */
+        /*
+         * Undo in reverse order on failure; on success only release what was held. A
+         * hook exits right after (exit_keep_enabled()): its fds need no close() each.
+         */
+        x.exiting = ret == 0 && exit_keep_enabled();
+        if (x.exiting) {
+                x.cg.hostfd = -1;
+                x.root.fd = -1;
+        }
         for (size_t i = x.n_undo; i > 0; i--) {
                 if (ret < 0 && outcomes[undo_of[i - 1]] == OUTCOME_DONE)
                         outcomes[undo_of[i - 1]] = OUTCOME_UNDONE;

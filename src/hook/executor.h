@@ -40,6 +40,7 @@ struct executor {
         struct cgroup_facts cg;   /* what the kernel says about the container's cgroup */
         struct undo *undo;
         size_t n_undo;
+        bool exiting;             /* done, and the process exits next: fds are left to exit() */
 };
 
 /* undo.c: a fresh record (nothing to undo yet), and undoing or releasing one. */

@@ -20,6 +20,7 @@
 #include "facts.h"
 #include "json.h"
 #include "log.h"
+#include "mount.h"
 #include "plan.h"
 #include "plandir.h"
 #include "report.h"
@@ -342,7 +343,7 @@ static void sanitize_process(void)
         clearenv();
         setenv("PATH", "/usr/sbin:/usr/bin:/sbin:/bin", 1);
         setenv("LC_ALL", "C", 1);
-        umask(022);
+        mount_umask(022);
         if (chdir("/") < 0) {
                 /* Nothing below uses relative paths by then; not fatal. */
         }
@@ -481,6 +482,9 @@ int main(int argc, char **argv)
 
         /* Grow the heap in one step, not six brk() calls: pages untouched cost nothing. */
         mallopt(M_TOP_PAD, 1024 * 1024);
+        /* One run, then exit: the parse trees are left to it (exit_keep(), json_use_arena()). */
+        exit_keep_enable();
+        json_use_arena();
         json_seed();
         ret = parse_args(argc, argv, &o);
         /* A hook run logs from the start, so that bad input reaches syslog too. */

@@ -146,6 +146,19 @@ int mount_bind_at(int srcfd, int targetfd, bool recursive, unsigned long flags)
         return flags ? MOUNT_FLAGS_PENDING : 0;
 }
 
+/* What mount_umask() set; until then unknown (every bit: fchmod always). */
+static mode_t known_umask = 0777;
+
+void mount_umask(mode_t mask)
+{
+        umask(mask);
+        known_umask = mask;
+}
+
+/*
+ * A file in a tmpfs just made for it (no default ACL can be there): the mode given
+ * to openat is the file's unless the umask takes bits from it; only then fchmod.
+ */
 static int write_new_file(int dirfd, const char *name, const char *content, size_t len, unsigned mode)
 {
         _cleanup_close_ int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -156,6 +169,8 @@ static int write_new_file(int dirfd, const char *name, const char *content, size
                 return -errno;
         if ((r = write_all(fd, content, len)) < 0)
                 return r;
+        if ((mode & ~0777u) == 0 && (mode & known_umask) == 0)
+                return 0;
         return fchmod(fd, mode) < 0 ? -errno : 0;
 }
 
@@ -275,16 +290,15 @@ int mount_detach(int fd)
         return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
 }
 
-int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly)
+static int inspect(int fd, unsigned mask, struct statx *stx, bool *is_mount_root, long *fstype, bool *readonly)
 {
-        struct statx stx;
         struct statfs sfs;
 
-        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &stx) < 0)
+        if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, mask, stx) < 0)
                 return -errno;
-        if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+        if (!(stx->stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
                 return -EOPNOTSUPP;
-        *is_mount_root = stx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+        *is_mount_root = stx->stx_attributes & STATX_ATTR_MOUNT_ROOT;
         *fstype = 0;
         *readonly = false;
         if (!*is_mount_root)
@@ -294,6 +308,13 @@ int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly)
         *fstype = (long)sfs.f_type;
         *readonly = sfs.f_flags & ST_RDONLY;   /* the mount's flags, since Linux 2.6.36 */
         return 0;
+}
+
+int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly)
+{
+        struct statx stx;
+
+        return inspect(fd, STATX_BASIC_STATS, &stx, is_mount_root, fstype, readonly);
 }
 
 static int mount_id_from_fdinfo(int fd, uint64_t *id)
@@ -323,6 +344,19 @@ int mount_id_of(int fd, uint64_t *id)
 
         if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0)
                 return -errno;
+        if (!(stx.stx_mask & STATX_MNT_ID))
+                return mount_id_from_fdinfo(fd, id);    /* before Linux 5.8 */
+        *id = stx.stx_mnt_id;
+        return 0;
+}
+
+int mount_inspect_id(int fd, bool *is_mount_root, long *fstype, bool *readonly, uint64_t *id)
+{
+        struct statx stx;
+        int r = inspect(fd, STATX_BASIC_STATS | STATX_MNT_ID, &stx, is_mount_root, fstype, readonly);
+
+        if (r < 0)
+                return r;
         if (!(stx.stx_mask & STATX_MNT_ID))
                 return mount_id_from_fdinfo(fd, id);    /* before Linux 5.8 */
         *id = stx.stx_mnt_id;

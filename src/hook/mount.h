@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "mountopt.h"
 
@@ -44,6 +45,12 @@ int mount_detach(int fd);
 
 /* Is fd the root of a mount? Of which filesystem (statfs f_type) and is it read-only? */
 int mount_inspect(int fd, bool *is_mount_root, long *fstype, bool *readonly);
+
+/* umask(2), remembered: a file made in a private tmpfs then needs no fchmod when the mask takes nothing. */
+void mount_umask(mode_t mask);
+
+/* The same, and the id of the mount fd is on (as mount_id_of()), from the same statx. */
+int mount_inspect_id(int fd, bool *is_mount_root, long *fstype, bool *readonly, uint64_t *id);
 
 /* The kernel's id of the mount fd is on (mountinfo's first field). */
 int mount_id_of(int fd, uint64_t *id);

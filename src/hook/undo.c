@@ -36,6 +36,11 @@ static void undo_rollback(struct executor *x, struct undo *u)
 
 void undo_one(struct executor *x, struct undo *u, bool rollback)
 {
+        if (!rollback && x->exiting) {
+                /* Nothing to undo, and the process exits next: exit() closes the held fds at once. */
+                cgroup_undo_forget(&u->cg);
+                goto out;
+        }
         cgroup_undo_run(&u->cg, rollback);      /* before its mount goes: it moves the init back through it */
         if (rollback)
                 undo_rollback(x, u);
@@ -45,6 +50,7 @@ void undo_one(struct executor *x, struct undo *u, bool rollback)
                 close(u->remount_fd);
         if (u->file_dirfd >= 0)
                 close(u->file_dirfd);
+out:
         strv_free(&u->dirs);
         free(u->file_name);
         free(u->old_content);

@@ -111,9 +111,12 @@ static int vars_walk(const char *tmpl, const struct var_ctx *ctx, char **out, st
                 char arg[256], pidbuf[16];
 
                 if (*p != '$') {
+                        /* The text up to the next '$' in one piece. */
+                        const char *dollar = strchrnul(p, '$');
+
                         if (f)
-                                strbuf_putc(f, *p);
-                        p++;
+                                strbuf_add(f, p, (size_t)(dollar - p));
+                        p = dollar;
                         continue;
                 }
                 if (p[1] == '$') {

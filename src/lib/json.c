@@ -6,6 +6,46 @@
 #include <string.h>
 #include <sys/random.h>
 
+#define ARENA_CHUNK (64 * 1024)
+#define ARENA_ALIGN 16
+
+/* Each chunk begins with the previous one's address: all stay reachable from arena.chunk. */
+static struct {
+        char *chunk;
+        size_t used, size;
+} arena;
+
+static void *arena_alloc(size_t n)
+{
+        size_t need = (n + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+
+        if (need < n)
+                return NULL;
+        if (!arena.chunk || arena.size - arena.used < need) {
+                size_t size = need + ARENA_ALIGN > ARENA_CHUNK ? need + ARENA_ALIGN : ARENA_CHUNK;
+                char *c = malloc(size);
+
+                if (!c)
+                        return NULL;
+                *(char **)c = arena.chunk;
+                arena.chunk = c;
+                arena.used = ARENA_ALIGN;
+                arena.size = size;
+        }
+        arena.used += need;
+        return arena.chunk + arena.used - need;
+}
+
+static void arena_free(void *p)
+{
+        (void)p;        /* the chunks go with the process */
+}
+
+void json_use_arena(void)
+{
+        json_set_alloc_funcs(arena_alloc, arena_free);
+}
+
 void json_seed(void)
 {
         uint32_t seed = 0;

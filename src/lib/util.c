@@ -45,6 +45,34 @@ void *xmalloc(size_t n)
         return p;
 }
 
+static struct {
+        bool enabled;
+        void **v;
+        size_t n, cap;
+} kept;
+
+void exit_keep_enable(void)
+{
+        kept.enabled = true;
+}
+
+bool exit_keep_enabled(void)
+{
+        return kept.enabled;
+}
+
+bool exit_keep(void *p)
+{
+        if (!kept.enabled)
+                return false;
+        if (kept.n == kept.cap) {
+                kept.cap = kept.cap ? 2 * kept.cap : 8;
+                kept.v = xrealloc(kept.v, kept.cap * sizeof(*kept.v));
+        }
+        kept.v[kept.n++] = p;
+        return true;
+}
+
 char *xstrdup(const char *s)
 {
         char *p = strdup(s);

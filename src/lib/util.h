@@ -107,6 +107,20 @@ bool fd_same_inode(int a, int b);
  * memory), and so does everything that allocates (strv_push, strbuf_add, kvlist_set).
  */
 void *xmalloc(size_t n);
+
+/*
+ * A program that exits right after its work (the hook) may leave the parse trees
+ * it no longer needs to exit(): freeing them block by block was a sixth of the
+ * hook's instructions. exit_keep() keeps p reachable from a static list until the
+ * process ends (leak checkers see "still reachable", not a leak) once
+ * exit_keep_enable() was called, and returns true; else false: the caller frees p
+ * itself, as the library's other users (the wrapper, tests, fuzzers) do.
+ */
+void exit_keep_enable(void);
+bool exit_keep(void *p);
+
+/* Was exit_keep_enable() called: will the process exit right after its work? */
+bool exit_keep_enabled(void);
 void *xrealloc(void *p, size_t n);
 void *xcalloc(size_t n, size_t size);
 char *xstrdup(const char *s);
