@@ -146,6 +146,9 @@ tree_launcher() {
 		sed 's|^|/.omp-host|' | paste -sd:)
 	out=$state/bin/${bin##*/}
 	mkdir -p "$state/bin"
+	# A user-namespaced container's root runs the createContainer hook: it must
+	# reach the launcher (mktemp made STATE 0700), as it reaches /usr/bin.
+	chmod 755 "$state" "$state/bin"
 	printf '#!/bin/sh\nexec %s --library-path %s %s "$@"\n' "/.omp-host$ld" "$libs" "$bin" >"$out"
 	chmod 755 "$out"
 	echo "$out"
