@@ -64,8 +64,6 @@ static int create_file_target(struct executor *x, const struct op *op, struct un
 
         if (r < 0)
                 return exec_resolve_failed(e, r, op->target);
-        if ((r = exec_chown_dirs(x, op, &u->dirs, 0, e)) < 0)
-                return r;
         nfd = openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (nfd < 0)
                 return exec_resolve_failed(e, -errno, op->target);
@@ -85,7 +83,7 @@ static int open_bind_target(struct executor *x, const struct op *op, bool is_dir
 
         if (is_dir && op->create) {
                 r = rootfs_mkdir_p(&x->root, op->target, 0755, &u->dirs, fd);
-                return r < 0 ? exec_resolve_failed(e, r, op->target) : exec_chown_dirs(x, op, &u->dirs, 0, e);
+                return r < 0 ? exec_resolve_failed(e, r, op->target) : 0;
         }
         r = rootfs_open_at(&x->root, op->target, O_PATH | (is_dir ? O_DIRECTORY : O_NOFOLLOW), fd);
         if (r == -ENOENT && !is_dir && op->create)

@@ -255,8 +255,6 @@ static int file_exec(struct executor *x, const struct op *op, struct undo *u, st
         r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &dirfd, &name);
         if (r < 0)
                 return exec_resolve_failed(e, r, op->target);
-        if ((r = exec_chown_dirs(x, op, &u->dirs, 0, e)) < 0)
-                return r;
         if (op->via_bind)
                 return exec_file_bind(x, dirfd, name, op, u, e);
         /* A directory just made (the last one created is the parent) is empty: nothing to look up. */

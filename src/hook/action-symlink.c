@@ -119,8 +119,6 @@ static int symlink_exec(struct executor *x, const struct op *op, struct undo *u,
         r = rootfs_open_parent(&x->root, op->target, true, &u->dirs, &dirfd, &name);
         if (r < 0)
                 return exec_resolve_failed(e, r, op->target);
-        if ((r = exec_chown_dirs(x, op, &u->dirs, 0, e)) < 0)
-                return r;
         if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
                 if (errno != ENOENT)
                         return error_setsys(e, -errno, "%s", op->target);

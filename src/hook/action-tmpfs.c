@@ -123,8 +123,6 @@ static int make_mountpoint(struct executor *x, const struct op *op, const char *
                 return -errno;
         if (st.st_dev != tst.st_dev)
                 return -EXDEV;
-        if (exec_chown_dirs(x, op, dirs, 0, e) < 0)
-                return e->code;
         *out = TAKE_FD(fd);
         return 0;
 }
@@ -191,8 +189,6 @@ static int tmpfs_exec(struct executor *x, const struct op *op, struct undo *u, s
         r = rootfs_mkdir_p(&x->root, op->target, 0755, &u->dirs, &tfd);
         if (r < 0)
                 return exec_resolve_failed(e, r, op->target);
-        if ((r = exec_chown_dirs(x, op, &u->dirs, 0, e)) < 0)
-                return r;
         /* A directory made just now is empty: nothing is mounted on it or beneath it. */
         made = u->dirs.n > dirs_before;
         r = made ? 0 : mount_inspect(tfd, &is_root, &fstype, &ro);

@@ -76,26 +76,6 @@ int exec_chown_at(const struct op *op, int dirfd, const char *name, struct error
         return 0;
 }
 
-/*
- * Each directory is opened again through the resolver (never following a
- * symlink in its place) before it is given away: rootfs_mkdir_p hands back
- * only the deepest one.
- */
-int exec_chown_dirs(struct executor *x, const struct op *op, const struct strv *dirs, size_t from,
-                    struct error *e)
-{
-        for (size_t i = from; !owner_is_root(op) && i < dirs->n; i++) {
-                _cleanup_close_ int fd = -1;
-                int r = rootfs_open_at(&x->root, dirs->v[i], O_PATH | O_NOFOLLOW | O_DIRECTORY, &fd);
-
-                if (r < 0)
-                        return error_setsys(e, r, "cannot open %s again to give it away", dirs->v[i]);
-                if ((r = exec_chown_at(op, fd, "", e)) < 0)
-                        return r;
-        }
-        return 0;
-}
-
 const char *exec_outcome_name(enum exec_outcome o)
 {
         static const char *const names[] = {
@@ -151,6 +131,8 @@ int exec_resolution(const struct resolution *r, const struct spec *spec, const s
                 error_setsys(e, ret, "rootfs %s", r->rootfs);
                 goto out;
         }
+        x.root.uid = r->root_uid;
+        x.root.gid = r->root_gid;
         ret = exec_ops(&x, undo_of, outcomes, e);
 out:
         /*

@@ -61,9 +61,7 @@ int exec_keep_dir(int dirfd, const char *target, int *out, struct error *e);
 
 /*
  * Gives what the operation created to its owner (op->uid:op->gid), when that is
- * not root: name in dirfd (never following a symlink), or each of dirs (paths
- * inside the rootfs that rootfs_mkdir_p made).
+ * not root: name in dirfd, never following a symlink. Directories need not be
+ * given: the resolver that makes them gives them (struct rootfs's uid/gid).
  */
 int exec_chown_at(const struct op *op, int dirfd, const char *name, struct error *e);
-int exec_chown_dirs(struct executor *x, const struct op *op, const struct strv *dirs, size_t from,
-                    struct error *e);

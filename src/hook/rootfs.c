@@ -216,6 +216,12 @@ static int mkdir_missing(const struct rootfs *r, const char *path, unsigned mode
         dfd = openat(pfd, slash + 1, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
+        /*
+         * Through the fd that made it, before the mode (chown may clear set-id
+         * bits): a user namespace's root owns what appears in its filesystem.
+         */
+        if ((r->uid || r->gid) && fchown(dfd, r->uid, r->gid) < 0)
+                return -errno;
         /* The umask must not decide the mode. */
         if (fchmod(dfd, mode) < 0)
                 return -errno;

@@ -21,6 +21,8 @@
 struct rootfs {
         int fd;                   /* O_PATH | O_DIRECTORY */
         const char *path;         /* for messages only */
+        uid_t uid;                /* who owns the directories the resolver creates: the container's */
+        gid_t gid;                /* root (0:0, the default, leaves them to the caller) */
 };
 
 int rootfs_open(const char *path, struct rootfs *r);

@@ -108,7 +108,9 @@ static int run_plan(struct error *e)
             (r = spec_parse(config, strlen(config), "config.json", "/", &spec, e)) < 0 ||
             (r = resolve_plans(&p, 1, &spec, &state, NULL, "createContainer", &res, e)) < 0)
                 return r;
-        /* What the user-namespace support puts in the resolution, before the ops take it. */
+        /* What the user-namespace support puts in the resolution, and each op takes from it. */
+        res.root_uid = OWNER;
+        res.root_gid = OWNER;
         for (size_t i = 0; i < res.n_ops; i++) {
                 res.ops[i].uid = OWNER;
                 res.ops[i].gid = OWNER;
