@@ -377,55 +377,89 @@ done
 mkdir "$c/payload/omp-probe" && echo "$$" >"$c/payload/omp-probe/cgroup.procs" && echo "$$" >"$c/payload/cgroup.procs" &&
 	rmdir "$c/payload/omp-probe" && echo child-ok'
 
-# cg_options_retry SUITE VARIANT HOSTMODE: the options were cleared while the hook
-# ran; once more in a container of its own. A hook that resets them does so every
-# time; another test's fresh cgroup2 mount landing in the same window hardly twice.
+# cg_setup_plain SUITE VARIANT HOSTMODE, cg_setup_userns SUITE RUNTIME HOSTMODE: a
+# fresh container of the cgroup or the userns group (ID, B, CFG_*), in CG_PARENT.
+cg_setup_plain() { new_container cgroup "$1" && use_variant "$2" "$3" && CFG_CGROUP_PARENT=$CG_PARENT; }
+cg_setup_userns() {
+	new_userns_container userns "$1" && use_variant "$2:createContainer" "$3" &&
+		CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT
+}
+
+# cg_teardown: the container, its cgroup tree and hugetlb in CG_PARENT's subtree_control.
+cg_teardown() {
+	teardown
+	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
+	cg_disable_hugetlb
+}
+
+# cg_options_retry SETUP ARGS...: the options were cleared while the hook ran; once
+# more in a container of its own (SETUP ARGS makes it). A hook that resets them does
+# so every time; another test's fresh cgroup2 mount landing in the same window
+# hardly twice.
 cg_options_retry() {
-	local first
+	local setup=$1 first
+	shift
 	first=$(cat "$B/options" 2>&1)
 	local B ID RT STAGE HOST RUN_PID RUN_OUT RUN_ERR RUN_START CT_PID
-	new_container cgroup-retry "$1" && use_variant "$2" "$3" && CFG_CGROUP_PARENT=$CG_PARENT && cg_option_hooks ||
-		{ why "retry: setup failed"; return; }
+	"$setup" "$@" && cg_option_hooks || { why "retry: setup failed"; return; }
 	start && e2e_wait_status "$RT" "$HOST" "$ID" running 15 || why "retry: $(tail -n 3 "$RUN_ERR")"
 	[ "$(cat "$B/options" 2>&1)" = kept ] || why "after the hook: $first; again: $(cat "$B/options" 2>&1)"
 	teardown
 	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
 }
 
+# check_host_options NAME LABEL SETUP ARGS...: the host's cgroup2 options survived the
+# hook (cg_option_hooks set memory_recursiveprot just before it).
+check_host_options() {
+	local name=$1 label=$2
+	shift 2
+	if [ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ]; then
+		t_skip_ci "$name: $label" "OMP_E2E_HOST_OPTIONS=0"
+		return
+	fi
+	[ "$(cat "$B/options" 2>&1)" = kept ] || cg_options_retry "$@"
+	t_check "$name: $label"
+}
+
+# cg_attack WRITER C VIEW: the host sets C's limits, then the container's root runs
+# WRITER (a script trying C's and its parent's limits, making a child); its output
+# in CG_OUT. cg_limits_held C: a reason for every write that got through and every
+# host value that moved.
+cg_attack() {
+	echo 100 >"$2/cgroup.max.descendants" && echo 4194304 >"$2/hugetlb.2MB.max" || why "host cannot set C's limits"
+	CG_OUT=$(exec_in sh -c "$1" sh "$3" "$CG_PARENT" 2>&1)
+}
+cg_limits_held() {
+	local got
+	if grep -q '^wrote' <<<"$CG_OUT"; then why "$(grep '^wrote' <<<"$CG_OUT")"; fi
+	got="$(cat "$1/cgroup.max.descendants") $(cat "$1/hugetlb.2MB.max") $(cat "$CG2$CG_PARENT/cgroup.max.descendants")"
+	[ "$got" = "100 4194304 max" ] || why "host values now: $got (want 100 4194304 max)"
+}
+
 test_cgroup() {
-	local suite=$1 variant=$2 hostmode=$3 name c view out got
+	local suite=$1 variant=$2 hostmode=$3 name c view got
 	name="cgroup $suite ${variant/:/\/} ${hostmode%%:*}-host ${hostmode#*:}-cgroupns"
 	selected "$name" || return 0
-	new_container cgroup "$suite" && use_variant "$variant" "$hostmode" || { t_fail "$name" "setup failed"; return; }
-	CFG_CGROUP_PARENT=$CG_PARENT
+	cg_setup_plain "$suite" "$variant" "$hostmode" || { t_fail "$name" "setup failed"; return; }
 	cg_enable_hugetlb || { t_fail "$name" "cannot enable hugetlb in $CG2"; teardown; return; }
 	c=$CG2$CG_PARENT/$ID
 	[ "$CFG_CGROUPNS" = true ] && view="" || view=$CG_PARENT/$ID
 	[ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ] || cg_option_hooks
 	if ! boot; then
 		t_fail "$name: running" "$(diagnose "$RT" "$HOST" "$ID")"
-		teardown
-		e2e_remove_cgroup_tree "$CG_PARENT/$ID"
-		cg_disable_hugetlb
+		cg_teardown
 		return
 	fi
 	t_ok "$name: running" "${SD_SECONDS} s"
-	if [ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ]; then
-		t_skip_ci "$name: host cgroup2 options kept (memory_recursiveprot)" "OMP_E2E_HOST_OPTIONS=0"
-	else
-		[ "$(cat "$B/options" 2>&1)" = kept ] || cg_options_retry "$suite" "$variant" "$hostmode"
-		t_check "$name: host cgroup2 options kept (memory_recursiveprot set just before the hook)"
-	fi
+	check_host_options "$name" "host cgroup2 options kept (memory_recursiveprot set just before the hook)" \
+		cg_setup_plain "$suite" "$variant" "$hostmode"
 	check_cgroup; t_check "$name: systemd in $ID/payload/init.scope, system.slice next to it"
 
 	# The engine's limits on C, as the host set them.
-	echo 100 >"$c/cgroup.max.descendants" && echo 4194304 >"$c/hugetlb.2MB.max" || why "host cannot set C's limits"
-	out=$(exec_in sh -c "$CG_WRITER" sh "$view" "$CG_PARENT" 2>&1)
-	if grep -q '^wrote' <<<"$out"; then why "$(grep '^wrote' <<<"$out")"; fi
-	got="$(cat "$c/cgroup.max.descendants") $(cat "$c/hugetlb.2MB.max") $(cat "$CG2$CG_PARENT/cgroup.max.descendants")"
-	[ "$got" = "100 4194304 max" ] || why "host values now: $got (want 100 4194304 max)"
+	cg_attack "$CG_WRITER" "$c" "$view"
+	cg_limits_held "$c"
 	t_check "$name: container root cannot write C's or an ancestor's control files"
-	grep -qx child-ok <<<"$out" || why "$out"
+	grep -qx child-ok <<<"$CG_OUT" || why "$CG_OUT"
 	t_check "$name: container root creates a child cgroup in payload and moves a process"
 
 	# A limit change from the host still applies and shows inside.
@@ -440,9 +474,7 @@ test_cgroup() {
 	t_check "$name: limit changes from the host apply (C's file$([ "$HOST" = hybrid ] && echo ", $RT update"))"
 	[ "$(exec_in echo exec-ok 2>&1)" = exec-ok ] || why "$RT exec failed"
 	t_check "$name: $RT exec works"
-	teardown
-	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
-	cg_disable_hugetlb
+	cg_teardown
 }
 
 # ---------------------------------------------------------------- user namespaces
@@ -491,20 +523,6 @@ USERNS_TESTS=("running" "init in <cgroup>/payload/init.scope" "/run, /run/lock, 
 	"RTMIN+3 stops, runtime exits 0"
 	"host cgroup2 options kept (memory_recursiveprot set just before the createRuntime hook)")
 
-# userns_options_retry SUITE RUNTIME HOSTMODE: as cg_options_retry, in a user namespace.
-userns_options_retry() {
-	local first
-	first=$(cat "$B/options" 2>&1)
-	local B ID RT STAGE HOST RUN_PID RUN_OUT RUN_ERR RUN_START CT_PID
-	new_userns_container userns-retry "$1" && use_variant "$2:createContainer" "$3" || { why "retry: setup failed"; return; }
-	CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT
-	cg_option_hooks
-	start && e2e_wait_status "$RT" "$HOST" "$ID" running 15 || why "retry: $(tail -n 3 "$RUN_ERR")"
-	[ "$(cat "$B/options" 2>&1)" = kept ] || why "after the hook: $first; again: $(cat "$B/options" 2>&1)"
-	teardown
-	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
-}
-
 # userns_console SUITE RUNTIME HOSTMODE: after a failed boot, the same container once
 # more with a terminal, whose output is systemd's console: its last lines.
 userns_console() {
@@ -521,12 +539,10 @@ userns_console() {
 
 # test_userns SUITE RUNTIME HOSTMODE
 test_userns() {
-	local suite=$1 rt=$2 hostmode=$3 name c view out got t
+	local suite=$1 rt=$2 hostmode=$3 name c view got t
 	name="userns $suite $rt ${hostmode%%:*}-host ${hostmode#*:}-cgroupns"
 	selected "$name" || return 0
-	new_userns_container userns "$suite" && use_variant "$rt:createContainer" "$hostmode" ||
-		{ t_fail "$name" "setup failed"; return; }
-	CFG_HOOK_RUNTIME=true CFG_CGROUP_PARENT=$CG_PARENT
+	cg_setup_userns "$suite" "$rt" "$hostmode" || { t_fail "$name" "setup failed"; return; }
 	cg_enable_hugetlb || { t_fail "$name" "cannot enable hugetlb in $CG2"; teardown; return; }
 	c=$CG2$CG_PARENT/$ID
 	[ "$CFG_CGROUPNS" = true ] && view="" || view=$CG_PARENT/$ID
@@ -535,18 +551,11 @@ test_userns() {
 		t_fail "$name: ${USERNS_TESTS[0]}" "$(diagnose "$RT" "$HOST" "$ID"; userns_console "$suite" "$rt" "$hostmode")"
 		for t in "${USERNS_TESTS[@]:1}"; do t_fail "$name: $t" "did not boot"; done
 		# the options, should the hook have cleared them, are put back at cleanup
-		teardown
-		e2e_remove_cgroup_tree "$CG_PARENT/$ID"
-		cg_disable_hugetlb
+		cg_teardown
 		return
 	fi
 	t_ok "$name: ${USERNS_TESTS[0]}" "${SD_SECONDS} s"
-	if [ "${OMP_E2E_HOST_OPTIONS:-1}" = 0 ]; then
-		t_skip_ci "$name: ${USERNS_TESTS[7]}" "OMP_E2E_HOST_OPTIONS=0"
-	else
-		[ "$(cat "$B/options" 2>&1)" = kept ] || userns_options_retry "$suite" "$rt" "$hostmode"
-		t_check "$name: ${USERNS_TESTS[7]}"
-	fi
+	check_host_options "$name" "${USERNS_TESTS[7]}" cg_setup_userns "$suite" "$rt" "$hostmode"
 	check_cgroup; t_check "$name: ${USERNS_TESTS[1]}"
 
 	got=$(exec_in stat -c '%n %u:%g' /run /run/lock /tmp 2>&1 | tr '\n' ' ')
@@ -558,21 +567,16 @@ test_userns() {
 	t_check "$name: ${USERNS_TESTS[3]}" "$got"
 
 	# The engine's limits on C, as the host set them.
-	echo 100 >"$c/cgroup.max.descendants" && echo 4194304 >"$c/hugetlb.2MB.max" || why "host cannot set C's limits"
-	out=$(exec_in sh -c "$USERNS_WRITER" sh "$view" "$CG_PARENT" 2>&1)
-	grep -qx child-ok <<<"$out" || why "$out"
+	cg_attack "$USERNS_WRITER" "$c" "$view"
+	grep -qx child-ok <<<"$CG_OUT" || why "$CG_OUT"
 	t_check "$name: ${USERNS_TESTS[4]}"
-	if grep -q '^wrote' <<<"$out"; then why "$(grep '^wrote' <<<"$out")"; fi
-	got="$(cat "$c/cgroup.max.descendants") $(cat "$c/hugetlb.2MB.max") $(cat "$CG2$CG_PARENT/cgroup.max.descendants")"
-	[ "$got" = "100 4194304 max" ] || why "host values now: $got (want 100 4194304 max)"
+	cg_limits_held "$c"
 	got=$(stat -c '%u' "$c/cgroup.max.descendants" "$c/hugetlb.2MB.max" | sort -u | tr '\n' ' ')
 	[ "$got" = "0 " ] || why "C's limit files belong to uid $got on the host"
 	t_check "$name: ${USERNS_TESTS[5]}"
 
 	check_stop; t_check "$name: ${USERNS_TESTS[6]}"
-	teardown
-	e2e_remove_cgroup_tree "$CG_PARENT/$ID"
-	cg_disable_hugetlb
+	cg_teardown
 }
 
 # Without the hook systemd fails in a user namespace as well.
