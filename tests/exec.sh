@@ -527,6 +527,20 @@ t_mount_label() {
         result "no mountLabel: no context= option (the plan's context=\"\" is left out)" $?
 }
 
+# config.json and the kernel disagree about a user namespace: one line, exit 2, nothing done.
+t_userns_mismatch() {
+        new_case userns-mismatch
+        bundle_config '[]' '["container=docker"]' "$CG" | sed 's|"namespaces": \[|"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}], "gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}], "namespaces": [{"type": "user"}, |' >"$B/config.json"
+        in_ns 'before=$(mounts); hook; rc=$?
+               [ $rc = 2 ] || { echo "exit $rc"; exit 1; }
+               [ "$before" = "$(mounts)" ] || { echo "mounts left"; exit 2; }'
+        result "config.json names a user namespace the container is not in: exit 2, nothing mounted" $? \
+                "$(cat "$work/log")"
+        [ "$(wc -l <"$work/log")" = 1 ] && grep -q "config.json: config.json asks for a user namespace, but the container" "$work/log" &&
+                [ ! -e "$cg2$CG/payload" ] && [ ! -d "$R/var/log/journal" ]
+        result "... one line naming config.json, no child cgroup, nothing made in the rootfs" $? "$(cat "$work/log")"
+}
+
 t_systemd_plan
 t_machine_id_missing
 t_idempotent
@@ -555,4 +569,5 @@ t_rollback_middle
 t_bind
 t_symlink_action
 t_mount_label
+t_userns_mismatch
 tap_done

@@ -416,6 +416,7 @@ static int run(const struct options *o, struct plan *plans)
         struct facts facts = { 0 };
         struct userns_facts userns = { 0 };
         struct userns_result settled = { 0 };
+        _cleanup_free_ char *config = NULL;
         struct error e = { 0 };
         enum exec_outcome *outcomes = NULL;
         int ret = EXIT_BAD_INPUT, r;
@@ -433,7 +434,8 @@ static int run(const struct options *o, struct plan *plans)
                 goto out;
         }
         /* config.json's mappings against the kernel's, before anything looks at the rootfs. */
-        if (userns_settle(&userns, &spec, &settled, &e) < 0) {
+        config = path_join(state.bundle, "config.json");
+        if (userns_settle(&userns, &spec, config, &settled, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;
         }

@@ -82,7 +82,8 @@ static int userns_cross_check(const struct userns_facts *u, const struct spec *s
         return 0;
 }
 
-int userns_settle(const struct userns_facts *u, const struct spec *s, struct userns_result *out, struct error *e)
+int userns_settle(const struct userns_facts *u, const struct spec *s, const char *what, struct userns_result *out,
+                  struct error *e)
 {
         const struct idmap *um = u->known ? &u->uid_map : &s->uid_map;
         const struct idmap *gm = u->known ? &u->gid_map : &s->gid_map;
@@ -91,7 +92,7 @@ int userns_settle(const struct userns_facts *u, const struct spec *s, struct use
 
         memset(out, 0, sizeof(*out));
         if (u->known && (r = userns_cross_check(u, s, e)) < 0)
-                return r;
+                return error_wrap(e, "%s: ", what);
         out->userns = u->known ? u->userns : s->userns;
         if (!out->userns) {
                 out->why = xstrdup(u->known ? "no user namespace (the kernel's uid_map is the identity)"
@@ -105,8 +106,9 @@ int userns_settle(const struct userns_facts *u, const struct spec *s, struct use
                 return 0;
         }
         if (!idmap_to_outside(um, 0, &out->root_uid) || !idmap_to_outside(gm, 0, &out->root_gid))
-                return error_set(e, -EINVAL, "the container's root (%s 0) is not mapped by %s; nothing the hook "
-                                 "makes could belong to it", idmap_to_outside(um, 0, &out->root_uid) ? "gid" : "uid",
+                return error_set(e, -EINVAL, "%s: the container's root (%s 0) is not mapped by %s; nothing the "
+                                 "hook makes could belong to it", what,
+                                 idmap_to_outside(um, 0, &out->root_uid) ? "gid" : "uid",
                                  u->known ? "the kernel's maps" : "config.json's linux.uidMappings/gidMappings");
         desc = idmap_describe(um);
         w = u->known ? whose(u) : NULL;

@@ -40,11 +40,12 @@ struct userns_result {
 };
 
 /*
- * Settles the facts with config.json: maps that disagree with the kernel's, a user
+ * Settles the facts with config.json (what: its path, for messages): maps that disagree with the kernel's, a user
  * namespace one side has and the other lacks, or a root that is not mapped are
  * refused.
  */
-int userns_settle(const struct userns_facts *u, const struct spec *s, struct userns_result *out, struct error *e);
+int userns_settle(const struct userns_facts *u, const struct spec *s, const char *what, struct userns_result *out,
+                  struct error *e);
 
 void userns_facts_free(struct userns_facts *u);
 void userns_result_free(struct userns_result *r);
