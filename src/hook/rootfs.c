@@ -19,7 +19,8 @@ static bool openat2_missing;
 
 int rootfs_open(const char *path, struct rootfs *r)
 {
-        r->path = path;
+        /* What it creates stays the caller's until the caller names an owner. */
+        *r = (struct rootfs){ .path = path };
         r->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         return r->fd < 0 ? -errno : 0;
 }
