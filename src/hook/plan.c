@@ -3,11 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libconfig.h>
+#include <limits.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "action.h"
+#include "cfgtree.h"
 #include "cgroup.h"
 #include "mountopt.h"
 #include "vars.h"
@@ -23,63 +24,63 @@ struct loader {
 static const char *setting_type_name(int type)
 {
         switch (type) {
-        case CONFIG_TYPE_GROUP: return "a group";
-        case CONFIG_TYPE_INT:
-        case CONFIG_TYPE_INT64: return "an integer";
-        case CONFIG_TYPE_FLOAT: return "a number";
-        case CONFIG_TYPE_STRING: return "a string";
-        case CONFIG_TYPE_BOOL: return "a boolean";
-        case CONFIG_TYPE_ARRAY: return "an array";
-        case CONFIG_TYPE_LIST: return "a list";
+        case CFG_GROUP: return "a group";
+        case CFG_INT:
+        case CFG_INT64: return "an integer";
+        case CFG_FLOAT: return "a number";
+        case CFG_STRING: return "a string";
+        case CFG_BOOL: return "a boolean";
+        case CFG_ARRAY: return "an array";
+        case CFG_LIST: return "a list";
         default: return "a value";
         }
 }
 
-static int line_of(const config_setting_t *s)
+static int line_of(const struct cfg *s)
 {
-        return (int)config_setting_source_line(s);
+        return s->line;
 }
 
 /* Gets a string, or says what was wrong with the setting; NULL on a problem. */
-static const char *want_string(struct loader *L, config_setting_t *s)
+static const char *want_string(struct loader *L, const struct cfg *s)
 {
-        if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        if (s->type != CFG_STRING) {
                 problem(L, line_of(s), "%s must be a string, not %s",
-                        config_setting_name(s), setting_type_name(config_setting_type(s)));
+                        s->name, setting_type_name(s->type));
                 return NULL;
         }
-        return config_setting_get_string(s);
+        return s->v.s;
 }
 
-static bool check_template(struct loader *L, config_setting_t *s, const char *v)
+static bool check_template(struct loader *L, const struct cfg *s, const char *v)
 {
         struct error e = { 0 };
 
         if (vars_check(v, &e) < 0) {
-                problem(L, line_of(s), "%s: %s", config_setting_name(s), e.msg);
+                problem(L, line_of(s), "%s: %s", s->name, e.msg);
                 return false;
         }
         return true;
 }
 
 /* A path template must be absolute and normalized as written (variables aside). */
-static bool check_path(struct loader *L, config_setting_t *s, const char *v)
+static bool check_path(struct loader *L, const struct cfg *s, const char *v)
 {
         if (!check_template(L, s, v))
                 return false;
         if (strcmp(v, "/") == 0) {
-                problem(L, line_of(s), "%s \"/\" would cover the whole container", config_setting_name(s));
+                problem(L, line_of(s), "%s \"/\" would cover the whole container", s->name);
                 return false;
         }
         if (!path_is_normalized_absolute(v)) {
                 problem(L, line_of(s), "%s \"%s\" must be an absolute path without \".\", \"..\" or "
-                        "empty components", config_setting_name(s), v);
+                        "empty components", s->name, v);
                 return false;
         }
         return true;
 }
 
-static bool parse_options_field(struct loader *L, config_setting_t *s, const char *v, enum mountopt_for k)
+static bool parse_options_field(struct loader *L, const struct cfg *s, const char *v, enum mountopt_for k)
 {
         const struct var_ctx none = { 0 };
         _cleanup_free_ char *text = NULL;
@@ -88,17 +89,17 @@ static bool parse_options_field(struct loader *L, config_setting_t *s, const cha
 
         /* Variables are checked by name here; the options' shape with them empty or 0. */
         if (vars_check(v, &e) < 0 || vars_expand(v, &none, &text, &e) < 0 || mountopt_parse(text, k, &m, &e) < 0) {
-                problem(L, line_of(s), "%s: %s", config_setting_name(s), e.msg);
+                problem(L, line_of(s), "%s: %s", s->name, e.msg);
                 return false;
         }
         mountopt_free(&m);
         return true;
 }
 
-static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c);
+static bool parse_when(struct loader *L, const struct cfg *s, struct cond *c);
 
 /* Writes a FIELD_ENUM's value: the index of its name in the field's table. */
-static bool parse_enum_field(struct loader *L, const struct field *f, config_setting_t *s, const char *v,
+static bool parse_enum_field(struct loader *L, const struct field *f, const struct cfg *s, const char *v,
                              unsigned *out)
 {
         for (unsigned i = 0; i < f->n_values; i++)
@@ -106,12 +107,12 @@ static bool parse_enum_field(struct loader *L, const struct field *f, config_set
                         *out = i;
                         return true;
                 }
-        problem(L, line_of(s), "%s: unknown value \"%s\"", config_setting_name(s), v);
+        problem(L, line_of(s), "%s: unknown value \"%s\"", s->name, v);
         return false;
 }
 
 /* A string field's value checked by its type; false when it was reported. */
-static bool check_string_field(struct loader *L, const struct field *f, config_setting_t *s, const char *v)
+static bool check_string_field(struct loader *L, const struct field *f, const struct cfg *s, const char *v)
 {
         switch (f->type) {
         case FIELD_PATH:
@@ -139,7 +140,7 @@ static bool check_string_field(struct loader *L, const struct field *f, config_s
         return true;
 }
 
-static bool parse_field(struct loader *L, const struct field *f, config_setting_t *s, struct action *a)
+static bool parse_field(struct loader *L, const struct field *f, const struct cfg *s, struct action *a)
 {
         void *field = (char *)a + f->offset;
         const char *v;
@@ -147,14 +148,14 @@ static bool parse_field(struct loader *L, const struct field *f, config_setting_
         if (f->type == FIELD_WHEN)
                 return parse_when(L, s, field);
         if (f->type == FIELD_BOOL) {
-                if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+                if (s->type != CFG_BOOL) {
                         problem(L, line_of(s), "%s must be true or false", f->key);
                         return false;
                 }
-                *(bool *)field = config_setting_get_bool(s);
+                *(bool *)field = s->v.b;
                 return true;
         }
-        if (f->type == FIELD_MODE && config_setting_type(s) != CONFIG_TYPE_STRING) {
+        if (f->type == FIELD_MODE && s->type != CFG_STRING) {
                 problem(L, line_of(s), "mode must be an octal string such as \"0755\"");
                 return false;
         }
@@ -186,31 +187,30 @@ static const struct field *find_field(const struct field *fields, const char *ke
 }
 
 /* A condition's patterns: one string or an array/list of strings. */
-static bool parse_patterns(struct loader *L, config_setting_t *s, enum cond_kind kind, struct strv *out)
+static bool parse_patterns(struct loader *L, const struct cfg *s, enum cond_kind kind, struct strv *out)
 {
-        int n = config_setting_is_scalar(s) ? 1 : config_setting_length(s);
+        bool scalar = !cfg_is_aggregate(s);
         bool ok = true;
 
-        if (config_setting_type(s) == CONFIG_TYPE_GROUP || (!config_setting_is_aggregate(s) &&
-                                                            config_setting_type(s) != CONFIG_TYPE_STRING)) {
+        if (s->type == CFG_GROUP || (!cfg_is_aggregate(s) &&
+                                                            s->type != CFG_STRING)) {
                 problem(L, line_of(s), "%s must be a string or a list of strings",
-                        config_setting_name(s));
+                        s->name);
                 return false;
         }
-        for (int i = 0; i < n; i++) {
-                config_setting_t *e = config_setting_is_scalar(s) ? s : config_setting_get_elem(s, (unsigned)i);
-                const char *v = config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
+        for (const struct cfg *e = scalar ? s : s->first; e; e = scalar ? NULL : e->next) {
+                const char *v = e->type == CFG_STRING ? e->v.s : NULL;
                 const char *why;
 
                 if (!v) {
                         problem(L, line_of(e), "%s: every pattern must be a string",
-                                config_setting_name(s));
+                                s->name);
                         ok = false;
                         continue;
                 }
                 why = cond_pattern_problem(kind, v);
                 if (why) {
-                        problem(L, line_of(e), "%s: \"%s\": %s", config_setting_name(s), v, why);
+                        problem(L, line_of(e), "%s: \"%s\": %s", s->name, v, why);
                         ok = false;
                         continue;
                 }
@@ -219,66 +219,65 @@ static bool parse_patterns(struct loader *L, config_setting_t *s, enum cond_kind
         return ok;
 }
 
-static bool parse_cond_bool(struct loader *L, config_setting_t *k, enum cond_bool *out)
+static bool parse_cond_bool(struct loader *L, const struct cfg *k, enum cond_bool *out)
 {
-        if (config_setting_type(k) != CONFIG_TYPE_BOOL) {
-                problem(L, line_of(k), "%s must be true or false", config_setting_name(k));
+        if (k->type != CFG_BOOL) {
+                problem(L, line_of(k), "%s must be true or false", k->name);
                 return false;
         }
-        *out = config_setting_get_bool(k) ? COND_BOOL_TRUE : COND_BOOL_FALSE;
+        *out = k->v.b ? COND_BOOL_TRUE : COND_BOOL_FALSE;
         return true;
 }
 
-static bool parse_when_in(struct loader *L, config_setting_t *s, struct cond *c, bool nested);
+static bool parse_when_in(struct loader *L, const struct cfg *s, struct cond *c, bool nested);
 
 /* any = ( { ... }, { ... } ): one of the groups must hold. One level deep. */
-static bool parse_any(struct loader *L, config_setting_t *k, struct cond *c, bool nested)
+static bool parse_any(struct loader *L, const struct cfg *k, struct cond *c, bool nested)
 {
-        int n = config_setting_length(k);
+        int n = k->n;
         bool ok = true;
 
         if (nested) {
                 problem(L, line_of(k), "any cannot be nested in any");
                 return false;
         }
-        if (config_setting_type(k) != CONFIG_TYPE_LIST || n == 0) {
+        if (k->type != CFG_LIST || n == 0) {
                 problem(L, line_of(k), "any must be a list of groups ( { ... }, { ... } )");
                 return false;
         }
         c->any = xcalloc((size_t)n, sizeof(*c->any));
-        for (int i = 0; i < n; i++) {
-                c->any[i].see_through_shell = -1;
-                ok &= parse_when_in(L, config_setting_get_elem(k, (unsigned)i), &c->any[i], true);
+        for (const struct cfg *g = k->first; g; g = g->next) {
+                c->any[c->n_any].see_through_shell = -1;
+                ok &= parse_when_in(L, g, &c->any[c->n_any], true);
                 c->n_any++;
         }
         return ok;
 }
 
-static bool parse_when(struct loader *L, config_setting_t *s, struct cond *c)
+static bool parse_when(struct loader *L, const struct cfg *s, struct cond *c)
 {
         return parse_when_in(L, s, c, false);
 }
 
-static bool parse_when_in(struct loader *L, config_setting_t *s, struct cond *c, bool nested)
+static bool parse_when_in(struct loader *L, const struct cfg *s, struct cond *c, bool nested)
 {
         bool ok = true;
 
-        if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        if (s->type != CFG_GROUP) {
                 problem(L, line_of(s), "when must be a group { ... }");
                 return false;
         }
-        for (int i = 0; i < config_setting_length(s); i++) {
-                config_setting_t *k = config_setting_get_elem(s, (unsigned)i);
-                const char *key = config_setting_name(k);
+        for (const struct cfg *k = s->first; k; k = k->next) {
+                const char *key = k->name;
                 enum cond_kind kind;
                 bool neg;
 
                 if (strcmp(key, "shell") == 0) {
-                        if (config_setting_type(k) != CONFIG_TYPE_BOOL) {
+                        if (k->type != CFG_BOOL) {
                                 problem(L, line_of(k), "shell must be true or false");
                                 ok = false;
                         } else
-                                c->see_through_shell = config_setting_get_bool(k);
+                                c->see_through_shell = k->v.b;
                         continue;
                 }
                 if (strcmp(key, "root_readonly") == 0 || strcmp(key, "userns") == 0) {
@@ -303,9 +302,9 @@ static bool parse_when_in(struct loader *L, config_setting_t *s, struct cond *c,
         return ok;
 }
 
-static bool parse_action_kind(struct loader *L, config_setting_t *s, enum action_kind *kind)
+static bool parse_action_kind(struct loader *L, const struct cfg *s, enum action_kind *kind)
 {
-        config_setting_t *t = config_setting_get_member(s, "type");
+        const struct cfg *t = cfg_member(s, "type");
         const char *v;
 
         if (!t) {
@@ -321,14 +320,14 @@ static bool parse_action_kind(struct loader *L, config_setting_t *s, enum action
         return false;
 }
 
-static bool parse_action(struct loader *L, config_setting_t *s, struct action *a)
+static bool parse_action(struct loader *L, const struct cfg *s, struct action *a)
 {
         const struct field *fields;
         bool ok = true;
 
         a->line = line_of(s);
         a->when.see_through_shell = -1;
-        if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+        if (s->type != CFG_GROUP) {
                 problem(L, line_of(s), "each action must be a group { type = ...; }");
                 return false;
         }
@@ -337,9 +336,8 @@ static bool parse_action(struct loader *L, config_setting_t *s, struct action *a
         fields = action_ops_of(a->kind)->fields;
         if (action_ops_of(a->kind)->defaults)
                 action_ops_of(a->kind)->defaults(a);
-        for (int i = 0; i < config_setting_length(s); i++) {
-                config_setting_t *k = config_setting_get_elem(s, (unsigned)i);
-                const char *key = config_setting_name(k);
+        for (const struct cfg *k = s->first; k; k = k->next) {
+                const char *key = k->name;
                 const struct field *f;
 
                 if (strcmp(key, "type") == 0)
@@ -354,7 +352,7 @@ static bool parse_action(struct loader *L, config_setting_t *s, struct action *a
                 ok &= parse_field(L, f, k, a);
         }
         for (const struct field *f = fields; f->key; f++)
-                if (f->required && !config_setting_get_member(s, f->key)) {
+                if (f->required && !cfg_member(s, f->key)) {
                         problem(L, a->line, "action %s needs \"%s\"",
                                 action_kind_name(a->kind), f->key);
                         ok = false;
@@ -362,33 +360,34 @@ static bool parse_action(struct loader *L, config_setting_t *s, struct action *a
         return ok;
 }
 
-static bool parse_actions(struct loader *L, config_setting_t *s, struct plan *p)
+static bool parse_actions(struct loader *L, const struct cfg *s, struct plan *p)
 {
         int n;
         bool ok = true;
 
-        if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+        if (s->type != CFG_LIST) {
                 problem(L, line_of(s), "actions must be a list ( {...}, {...} )");
                 return false;
         }
-        n = config_setting_length(s);
+        n = s->n;
         p->actions = xcalloc((size_t)n + 1, sizeof(*p->actions));
-        for (int i = 0; i < n; i++) {
-                ok &= parse_action(L, config_setting_get_elem(s, (unsigned)i), &p->actions[i]);
+        for (const struct cfg *a = s->first; a; a = a->next) {
+                ok &= parse_action(L, a, &p->actions[p->n_actions]);
                 p->n_actions++;
         }
         return ok;
 }
 
-static bool parse_version(struct loader *L, config_setting_t *s, struct plan *p)
+static bool parse_version(struct loader *L, const struct cfg *s, struct plan *p)
 {
-        int t = config_setting_type(s);
+        int t = s->type;
 
-        if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
+        if (t != CFG_INT && t != CFG_INT64) {
                 problem(L, line_of(s), "version must be an integer");
                 return false;
         }
-        p->version = config_setting_get_int(s);
+        /* As config_setting_get_int(): 0 for a value out of int's range. */
+        p->version = s->v.i < INT_MIN || s->v.i > INT_MAX ? 0 : (int)s->v.i;
         if (p->version != PLAN_FORMAT_VERSION) {
                 problem(L, line_of(s), "unsupported plan format version %d (this build reads %d)", p->version, PLAN_FORMAT_VERSION);
                 return false;
@@ -396,13 +395,12 @@ static bool parse_version(struct loader *L, config_setting_t *s, struct plan *p)
         return true;
 }
 
-static bool parse_top(struct loader *L, config_setting_t *root, struct plan *p)
+static bool parse_top(struct loader *L, const struct cfg *root, struct plan *p)
 {
         bool ok = true, have_version = false, have_actions = false;
 
-        for (int i = 0; i < config_setting_length(root); i++) {
-                config_setting_t *k = config_setting_get_elem(root, (unsigned)i);
-                const char *key = config_setting_name(k);
+        for (const struct cfg *k = root->first; k; k = k->next) {
+                const char *key = k->name;
 
                 if (strcmp(key, "version") == 0) {
                         have_version = true;
@@ -484,53 +482,6 @@ static bool refuse_nul_escapes(struct loader *L, const char *text)
         return true;
 }
 
-/*
- * The plan without its comments, which libconfig's scanner would read byte by byte
- * (the shipped plan is mostly comments: a third of the hook's parsing time). Lines
- * stay where they were, so libconfig's line numbers hold; a block comment becomes
- * a blank and its newlines; strings are copied as they are. An unterminated block
- * comment is left for libconfig to report.
- */
-static char *strip_comments(const char *text, size_t len)
-{
-        char *out = xmalloc(len + 1), *o = out;
-        const char *p = text, *end = text + len;
-
-        while (p < end) {
-                if (*p == '"') {
-                        const char *q = p + 1;
-
-                        while (q < end && *q != '"' && *q != '\n')
-                                q += (*q == '\\' && q + 1 < end) ? 2 : 1;
-                        q = q < end && *q == '"' ? q + 1 : q;
-                        memcpy(o, p, (size_t)(q - p));
-                        o += q - p;
-                        p = q;
-                } else if (*p == '#' || (*p == '/' && p + 1 < end && p[1] == '/')) {
-                        const char *nl = memchr(p, '\n', (size_t)(end - p));
-
-                        p = nl ? nl : end;
-                } else if (*p == '/' && p + 1 < end && p[1] == '*' && strstr(p + 2, "*/")) {
-                        const char *close = strstr(p + 2, "*/");
-
-                        *o++ = ' ';
-                        for (; p < close; p++)
-                                if (*p == '\n')
-                                        *o++ = '\n';
-                        p = close + 2;
-                } else {
-                        /* This byte and the plain ones up to the next that may start a string or comment. */
-                        size_t n = 1 + strcspn(p + 1, "\"#/");
-
-                        memcpy(o, p, n);
-                        o += n;
-                        p += n;
-                }
-        }
-        *o = '\0';
-        return out;
-}
-
 static char *plan_default_name(const char *path)
 {
         const char *b = strrchr(path, '/');
@@ -541,21 +492,11 @@ static char *plan_default_name(const char *path)
         return dot && dot != b ? xstrndup(b, (size_t)(dot - b)) : xstrdup(b);
 }
 
-/* The tree goes to exit_keep(): config_destroy() was 7% of a hook run. */
-static void config_release(config_t *cfg)
-{
-        if (exit_keep(cfg))
-                return;
-        config_destroy(cfg);
-        free(cfg);
-}
-
 int plan_load_string(const char *text, size_t len, const char *path, struct plan *p, struct diag *d)
 {
         struct loader L = { .file = path, .d = d };
-        _cleanup_free_ char *bare = NULL;
         unsigned before = d->n;
-        config_t *cfg;
+        struct cfg_doc doc;
 
         memset(p, 0, sizeof(*p));
         p->file = xstrdup(path);
@@ -566,17 +507,13 @@ int plan_load_string(const char *text, size_t len, const char *path, struct plan
         }
         if (!refuse_includes(&L, text) || !refuse_nul_escapes(&L, text))
                 return -EINVAL;
-        cfg = xmalloc(sizeof(*cfg));
-        config_init(cfg);
-        bare = strip_comments(text, len);
-        if (config_read_string(cfg, bare) != CONFIG_TRUE) {
-                problem(&L, config_error_line(cfg), "%s", config_error_text(cfg));
-                config_destroy(cfg);
-                free(cfg);
+        if (cfg_parse(text, len, &doc) < 0) {
+                problem(&L, doc.error_line, "%s", doc.error);
+                cfg_doc_free(&doc);
                 return -EINVAL;
         }
-        parse_top(&L, config_root_setting(cfg), p);
-        config_release(cfg);
+        parse_top(&L, doc.root, p);
+        cfg_doc_free(&doc);
         if (!p->name)
                 p->name = plan_default_name(path);
         return d->n > before ? -EINVAL : 0;

@@ -2,7 +2,7 @@
 # Builds the libFuzzer harnesses with clang (the engine compiled again with
 # -fsanitize=fuzzer-no-link,address,undefined) and runs each for FUZZ_SECONDS,
 # printing executions and crashes. `make fuzz` calls it; by hand:
-#   tests/fuzz/run.sh [plan|state|spec|resolve|wrapper|jscan ...]
+#   tests/fuzz/run.sh [plan|cfgtree|state|spec|resolve|wrapper|jscan ...]
 # Environment: FUZZ_SECONDS (30), FUZZ_CC (clang), OMP_SRCDIR, OMP_BUILDDIR
 # (default: this tree), FUZZ_ARGS (extra libFuzzer flags), FUZZ_BUILD_ONLY=1,
 # FUZZ_LEAKS=1 (see below).
@@ -22,7 +22,7 @@ cc=${FUZZ_CC:-clang}
 seconds=${FUZZ_SECONDS:-30}
 out=$build/tests/fuzz
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(plan state spec resolve wrapper jscan)
+[ ${#names[@]} -gt 0 ] || names=(plan cfgtree state spec resolve wrapper jscan)
 
 if [ ! -f "$build/config.h" ]; then
         echo "run.sh: $build/config.h missing: run configure first" >&2
@@ -87,7 +87,7 @@ for name in "${names[@]}"; do
         dict=$out/dict/$name.dict
         mkdir -p "$work" "$crashes" "$out/dict"
         case $name in
-        plan) cp "$src/tests/fuzz/plan.dict" "$dict" ;;
+        plan|cfgtree) cp "$src/tests/fuzz/plan.dict" "$dict" ;;
         state|spec) cp "$src/tests/fuzz/json.dict" "$dict" ;;
         jscan) cat "$src/tests/fuzz/json.dict" "$src/tests/fuzz/jscan.dict" >"$dict" ;;
         resolve) { cat "$src/tests/fuzz/plan.dict" "$src/tests/fuzz/json.dict"; echo '"\x0a%%\x0a"'; } >"$dict" ;;
@@ -95,7 +95,7 @@ for name in "${names[@]}"; do
         esac
         before=$(ls "$crashes" | wc -l)
         leaks=1
-        case $name in plan|resolve) [ "${FUZZ_LEAKS:-}" = 1 ] || leaks=0 ;; esac
+        case $name in plan|cfgtree|resolve) [ "${FUZZ_LEAKS:-}" = 1 ] || leaks=0 ;; esac
         # shellcheck disable=SC2086
         ASAN_OPTIONS=$ASAN_OPTIONS:detect_leaks=$leaks "$out/bin/fuzz-$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
                 -print_final_stats=1 -dict="$dict" -artifact_prefix="$crashes/" ${FUZZ_ARGS:-} \
