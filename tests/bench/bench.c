@@ -469,17 +469,21 @@ static void print_table(const struct opts *o, const struct kind *kinds, int n, c
 
 static int cmd_hook(const struct opts *o)
 {
-        char *rootfs = path_join(o->work, "bundle/rootfs");
+        char *rootfs = path_join(o->work, "bundle/rootfs"), *config = path_join(o->work, "bundle/config.json");
         struct kind kinds[] = {
                 { .name = "hook (systemd plan)", .argv = { o->hook, "--plan", o->plan }, .in_ns = true },
-                { .name = "floor", .argv = { o->floor, rootfs }, .in_ns = true },
+                { .name = "floor", .argv = { o->floor, rootfs, config, o->plan }, .in_ns = true },
                 { .name = "hook --version", .argv = { o->hook, "--version" }, .in_ns = true },
                 { .name = "spawn (floor --null)", .argv = { o->floor, "--null" }, .in_ns = true },
+                { .name = "bare floor (--bare)", .argv = { o->floor, "--bare", rootfs }, .in_ns = true },
         };
         int n = o->batches;
 
-        measure(o, kinds, 4);
-        print_table(o, kinds, 4, &kinds[1], "us", 1);
+        measure(o, kinds, 5);
+        print_table(o, kinds, 5, &kinds[1], "us", 1);
+        if (!kinds[4].failures && !kinds[0].failures)
+                printf("hook / bare floor (mounts and writes alone, no checks; paired): x%.2f cpu, x%.2f wall\n",
+                       ratio_of(kinds[0].cpu, kinds[4].cpu, n).median, ratio_of(kinds[0].us, kinds[4].us, n).median);
         printf("cpu above spawn: hook %.0f us (of which loading and start-up, --version - spawn: %.0f us), floor %.0f us\n",
                stats_of(kinds[0].cpu, n).median - stats_of(kinds[3].cpu, n).median,
                stats_of(kinds[2].cpu, n).median - stats_of(kinds[3].cpu, n).median,

@@ -3,10 +3,16 @@
  * The floor for the hook benchmark: what plans/systemd.conf makes the hook do,
  * done with raw syscalls and no parsing. Same mounts (new mount API onto fds
  * resolved with openat2(RESOLVE_IN_ROOT)), same writes, same cgroup2 layout
- * choice from /proc/self/cgroup; no plan, no JSON, no rollback bookkeeping.
+ * choice from /proc/self/cgroup; no plan, no JSON, no rollback bookkeeping. And the
+ * same checks, each as cheaply as the kernel allows: its inputs read (not parsed),
+ * the user namespace told by one stat, the container's init (the caller) checked to
+ * share its mount and cgroup namespaces and cgroup, and listed in that cgroup's
+ * cgroup.procs before it is moved; one line to syslog.
  *
- *   floor ROOTFS     perform, with the OCI state on stdin (drained, not parsed)
- *   floor --null     drain stdin and exit: the cost of spawning a program at all
+ *   floor ROOTFS CONFIG PLAN  perform, with the OCI state on stdin (drained, not parsed)
+ *   floor --bare ROOTFS       the mounts and writes alone, without the checks, the
+ *                             inputs and syslog (the floor until 2026-12-01)
+ *   floor --null              drain stdin and exit: the cost of spawning a program at all
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -18,11 +24,34 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static const char machine_id[] = "4f66a1e3b0e4c1d6a9a3b2f1e0d9c8b7\n";
+static bool bare;                 /* --bare: no checks (the earlier floor) */
+static const char *config_path, *plan_path;
+static int log_fd = -1;
+
+/* A small file read whole (until read returns 0, as for any file that may grow). */
+static int read_whole(const char *path, char *buf, size_t size)
+{
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        ssize_t n, len = 0;
+
+        if (fd < 0)
+                return -1;
+        while ((n = read(fd, buf + len, size - 1 - (size_t)len)) > 0)
+                len += n;
+        close(fd);
+        if (n < 0)
+                return -1;
+        buf[len] = '\0';
+        return (int)len;
+}
 
 /* Retried on EAGAIN (a ".." raced with a mount or rename anywhere), as the hook does. */
 static int in_root(int root, const char *path, int flags)
@@ -91,6 +120,7 @@ struct step {
         mode_t mode;                    /* mkdir */
         bool made;                      /* tmpfs: on a directory a step before made (empty: the
                                            hook reads no mount table for it) */
+        bool check;                     /* a check, input or log step: not with --bare */
 };
 
 /* The mount table, read whole: what the hook consults before covering a path. */
@@ -213,10 +243,25 @@ static int cgroup_step(int root, const struct step *st)
         if (!cg || host < 0 || target < 0 || strcmp(cg, "/") == 0)
                 return -1;
         c = openat(host, cg + 1, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        n = snprintf(pid, sizeof(pid), "%d", (int)getppid());
+        if (!bare) {
+                /* The kernel's word that the init is in that cgroup, and which cgroup it is. */
+                char file[4096], list[4096], *hit;
+                struct stat s;
+                ssize_t len;
+
+                snprintf(file, sizeof(file), "%s/cgroup.procs", cg + 1);
+                procs = openat(host, file, O_RDONLY | O_CLOEXEC);
+                if (procs < 0 || (len = read(procs, list, sizeof(list) - 1)) < 0 || fstatat(c, "", &s, AT_EMPTY_PATH) < 0)
+                        return -1;
+                close(procs);
+                list[len] = '\0';
+                if (!(hit = strstr(list, pid)) || (hit != list && hit[-1] != '\n') || hit[n] != '\n')
+                        return -1;
+        }
         if (c < 0 || mkdirat(c, "payload", 0755) < 0)
                 return -1;
         procs = openat(c, "payload/cgroup.procs", O_WRONLY | O_CLOEXEC);
-        n = snprintf(pid, sizeof(pid), "%d", (int)getppid());
         if (procs < 0 || write(procs, pid, (size_t)n) != n)
                 return -1;
         close(procs);
@@ -240,6 +285,84 @@ static int cgroup_step(int root, const struct step *st)
         return close(fd);
 }
 
+/* The syslog socket, connected before anything else (where there is no /dev/log, tried). */
+static int log_open_step(int root, const struct step *st)
+{
+        struct sockaddr_un a = { .sun_family = AF_UNIX, .sun_path = "/dev/log" };
+
+        log_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (log_fd >= 0 && connect(log_fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+                close(log_fd);
+                log_fd = -1;
+        }
+        return 0;
+}
+
+/* The plan and config.json read, not parsed. */
+static int inputs_step(int root, const struct step *st)
+{
+        static char buf[1 << 16];
+
+        return read_whole(plan_path, buf, sizeof(buf)) < 0 || read_whole(config_path, buf, sizeof(buf)) < 0 ? -1 : 0;
+}
+
+/* In the initial user namespace (its fixed inode): no maps to read. */
+static int userns_step(int root, const struct step *st)
+{
+        struct stat s;
+
+        return stat("/proc/self/ns/user", &s) < 0 || s.st_ino != 0xEFFFFFFDU ? -1 : 0;
+}
+
+static int ns_ino(const char *pid, const char *ns, ino_t *ino)
+{
+        char path[64];
+        struct stat s;
+
+        snprintf(path, sizeof(path), "/proc/%s/ns/%s", pid, ns);
+        if (stat(path, &s) < 0)
+                return -1;
+        *ino = s.st_ino;
+        return 0;
+}
+
+/*
+ * The caller is the container's init: in our mount and cgroup namespaces and our
+ * cgroup, found by its pid as /proc names it (the fourth field of our stat).
+ */
+static int init_check_step(int root, const struct step *st)
+{
+        char stat_buf[1024], mine[4096], theirs[4096], pid[16], path[64];
+        ino_t m1, c1, m2, c2;
+        const char *p;
+        int ppid;
+
+        if (ns_ino("self", "mnt", &m1) < 0 || ns_ino("self", "cgroup", &c1) < 0 ||
+            read_whole("/proc/self/stat", stat_buf, sizeof(stat_buf)) < 0 || !(p = strrchr(stat_buf, ')')) ||
+            sscanf(p + 1, " %*c %d", &ppid) != 1)
+                return -1;
+        snprintf(pid, sizeof(pid), "%d", ppid);
+        snprintf(path, sizeof(path), "/proc/%s/cgroup", pid);
+        if (ns_ino(pid, "mnt", &m2) < 0 || ns_ino(pid, "cgroup", &c2) < 0 || m1 != m2 || c1 != c2 ||
+            read_whole(path, theirs, sizeof(theirs)) < 0 || read_whole("/proc/self/cgroup", mine, sizeof(mine)) < 0 ||
+            strcmp(mine, theirs) != 0)
+                return -1;
+        return 0;
+}
+
+/* One line to syslog for the run, as the hook logs it. */
+static int log_step(int root, const struct step *st)
+{
+        static const char line[] = "<30>oci-mountplan: 4f66a1e3b0e4: stage createContainer: plan systemd applies";
+
+        if (log_fd >= 0) {
+                if (send(log_fd, line, sizeof(line) - 1, 0) < 0)
+                        return -1;
+                close(log_fd);
+        }
+        return 0;
+}
+
 /* uid and gid as the plan gives them (${host_uid}, ${host_gid}: 0 without a user namespace). */
 static const char *const run_opts[] = { "mode", "755", "size", "20%", "uid", "0", "gid", "0", NULL };
 static const char *const lock_opts[] = { "mode", "1777", "size", "5m", "uid", "0", "gid", "0", NULL };
@@ -253,7 +376,11 @@ static const char *const tmp_opts[] = { "mode", "1777", "uid", "0", "gid", "0", 
  * command in the rootfs), add its raw-syscall equivalent here.
  */
 static const struct step steps[] = {
+        { .what = "syslog socket", .run = log_open_step, .check = true },
+        { .what = "read the plan and config.json", .run = inputs_step, .check = true },
+        { .what = "user namespace", .run = userns_step, .check = true },
         { .what = "exec check /sbin/init", .run = exec_check_step, .path = "sbin/init" },
+        { .what = "the container's init", .run = init_check_step, .check = true },
         { .what = "tmpfs /run", .run = tmpfs_step, .path = "run", .opts = run_opts, .attr = NN },
         { .what = "mkdir /run/lock", .run = mkdir_step, .path = "run", .name = "lock", .mode = 0755 },
         { .what = "tmpfs /run/lock", .run = tmpfs_step, .path = "run/lock", .opts = lock_opts,
@@ -265,6 +392,7 @@ static const struct step steps[] = {
           .path = "systemd/system/systemd-machine-id-commit.service.d/oci-mountplan.conf",
           .name = "[Unit]\nConditionPathIsMountPoint=!/etc/machine-id\n", .mode = 0644 },
         { .what = "mkdir /var/log/journal", .run = mkdir_step, .path = "var/log", .name = "journal", .mode = 02755 },
+        { .what = "syslog line", .run = log_step, .check = true },
 };
 
 int main(int argc, char **argv)
@@ -276,18 +404,20 @@ int main(int argc, char **argv)
                 ;
         if (argc == 2 && strcmp(argv[1], "--null") == 0)
                 return 0;
-        if (argc != 2) {
-                fprintf(stderr, "usage: floor ROOTFS < state.json | floor --null\n");
+        bare = argc == 3 && strcmp(argv[1], "--bare") == 0;
+        if (!bare && argc != 4) {
+                fprintf(stderr, "usage: floor ROOTFS CONFIG PLAN < state.json | floor --bare ROOTFS | floor --null\n");
                 return 2;
         }
+        config_path = argv[2], plan_path = argv[3];
         umask(0);
-        root = open(argv[1], O_PATH | O_DIRECTORY | O_CLOEXEC);
+        root = open(argv[bare ? 2 : 1], O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root < 0) {
-                perror(argv[1]);
+                perror(argv[bare ? 2 : 1]);
                 return 1;
         }
         for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
-                if (steps[i].run(root, &steps[i]) < 0) {
+                if (!(bare && steps[i].check) && steps[i].run(root, &steps[i]) < 0) {
                         fprintf(stderr, "floor: %s: %m\n", steps[i].what);
                         return 1;
                 }

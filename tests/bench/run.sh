@@ -52,7 +52,7 @@ echo "== syscalls of one run (strace -c -f)"
 for who in hook floor; do
         case $who in
         hook) cmd=("$hook" --plan "$plan") ;;
-        floor) cmd=("$bin/floor" "$work/bundle/rootfs") ;;
+        floor) cmd=("$bin/floor" "$work/bundle/rootfs" "$work/bundle/config.json" "$plan") ;;
         esac
         "$B" once --work "$work" -- /usr/bin/strace -f -c -o "$work/strace.$who" "${cmd[@]}" || rc=1
         awk '$NF == "total" { print $4 }' "$work/strace.$who" | tr '\n' ' ' | sed "s/^/$who: /; s/ $/ syscalls; top:/"
