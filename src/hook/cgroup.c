@@ -309,10 +309,19 @@ int cgroup_find_init(const char *stage, int state_pid, struct cgroup_facts *f, s
                 if (r == 0)
                         r = ns_inode(who, "cgroup", &theirs, e);
         }
-        if (r < 0 || (r = host_cgroupns(f, stage, &self, &host, e)) < 0)
+        if (r < 0)
                 return r;
-        /* In the initial namespace it is the host's, whatever else says so. */
-        f->own_ns = theirs != host && theirs != CGROUP_INIT_NS_INO;
+        /*
+         * In the initial namespace it is the host's, whatever else says so: then the
+         * host's need not be looked for (at createContainer a walk up /proc).
+         */
+        if (theirs == CGROUP_INIT_NS_INO) {
+                f->own_ns = false;
+                return 0;
+        }
+        if ((r = host_cgroupns(f, stage, &self, &host, e)) < 0)
+                return r;
+        f->own_ns = theirs != host;
         return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "util.h"
 
@@ -23,6 +24,19 @@ static int read_map(const char *who, const char *file, struct idmap *m, struct e
         return idmap_parse_proc(buf, path, m, e);
 }
 
+/* The kernel's initial user namespace (PROC_USER_INIT_INO): its maps are the identity. */
+#define USER_INIT_NS_INO 0xEFFFFFFDU
+
+/* One stat instead of reading the maps, for the common case; false: read them. */
+static bool in_initial_userns(const char *who)
+{
+        char path[64];
+        struct stat st;
+
+        snprintf(path, sizeof(path), "/proc/%s/ns/user", who);
+        return stat(path, &st) == 0 && st.st_ino == USER_INIT_NS_INO;
+}
+
 int userns_probe(const char *stage, int state_pid, bool dry_run, struct userns_facts *u, struct error *e)
 {
         char who[16] = "self";
@@ -36,6 +50,12 @@ int userns_probe(const char *stage, int state_pid, bool dry_run, struct userns_f
                         return 0;
                 u->pid = state_pid;
                 snprintf(who, sizeof(who), "%d", state_pid);
+        }
+        if (in_initial_userns(who)) {
+                u->known = true;
+                idmap_push(&u->uid_map, 0, 0, UINT32_MAX);
+                idmap_push(&u->gid_map, 0, 0, UINT32_MAX);
+                return 0;
         }
         /* The initial user namespace's gid map is the identity too: one read tells. */
         if ((r = read_map(who, "uid_map", &u->uid_map, e)) < 0 ||
