@@ -7,7 +7,8 @@
  * same checks, each as cheaply as the kernel allows: its inputs read (not parsed),
  * the user namespace told by one stat, the container's init (the caller) checked to
  * share its mount and cgroup namespaces and cgroup, and listed in that cgroup's
- * cgroup.procs before it is moved; one line to syslog.
+ * cgroup.procs before it is moved; each target's path read back before the mount
+ * table is read for what it covers; one line to syslog.
  *
  *   floor ROOTFS CONFIG PLAN  perform, with the OCI state on stdin (drained, not parsed)
  *   floor --bare ROOTFS       the mounts and writes alone, without the checks, the
@@ -138,12 +139,21 @@ static int read_mountinfo(void)
         return n < 0 ? -1 : 0;
 }
 
-/* A tmpfs, after a look at the mount table for what it would cover (the hook carries those over). */
+/*
+ * A tmpfs, after a look at the mount table for what it would cover (the hook carries
+ * those over): the target's path as the table names it, read back from its fd.
+ */
 static int tmpfs_step(int root, const struct step *st)
 {
         int fd = in_root(root, st->path, O_PATH | O_DIRECTORY);
+        char proc[64], real[4096];
 
-        if (fd < 0 || (!st->made && read_mountinfo() < 0) || mount_fs("tmpfs", st->opts, st->attr, fd) < 0)
+        if (fd < 0)
+                return -1;
+        snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+        if (!st->made && !bare && readlink(proc, real, sizeof(real)) < 0)
+                return -1;
+        if ((!st->made && read_mountinfo() < 0) || mount_fs("tmpfs", st->opts, st->attr, fd) < 0)
                 return -1;
         return close(fd);
 }
