@@ -95,10 +95,28 @@ static int spec_parse_strings(json_t *arr, const char *what, const char *name,
         return 0;
 }
 
+/* "K=V" strings into s->env, a later K replacing an earlier one, without copying the list first. */
+static int spec_parse_env(json_t *env, const char *what, struct spec *s, struct error *e)
+{
+        size_t i;
+        json_t *v;
+
+        json_array_foreach(env, i, v) {
+                const char *kv = json_is_string(v) ? json_string_value(v) : NULL, *eq;
+
+                if (!kv || strlen(kv) != json_string_length(v))
+                        return error_set(e, -EINVAL, "%s: process.env[%zu] must be a string", what, i);
+                eq = strchr(kv, '=');
+                /* An entry without '=' is malformed; runtimes ignore it and so do we. */
+                if (eq && eq != kv)
+                        kvlist_set_n(&s->env, kv, (size_t)(eq - kv), eq + 1);
+        }
+        return 0;
+}
+
 static int spec_parse_process(json_t *root, const char *what, struct spec *s, struct error *e)
 {
         json_t *proc = NULL, *args = NULL, *env = NULL;
-        struct strv envv = { 0 };
         const char *cwd = NULL;
         int r;
 
@@ -113,20 +131,7 @@ static int spec_parse_process(json_t *root, const char *what, struct spec *s, st
                 s->cwd = xstrdup(cwd);
         if (args && (r = spec_parse_strings(args, what, "process.args", &s->args, e)) < 0)
                 return r;
-        if (env && (r = spec_parse_strings(env, what, "process.env", &envv, e)) < 0)
-                goto out;
-        for (size_t i = 0; i < envv.n; i++) {
-                char *eq = strchr(envv.v[i], '=');
-
-                /* An entry without '=' is malformed; runtimes ignore it and so do we. */
-                if (!eq || eq == envv.v[i])
-                        continue;
-                *eq = '\0';
-                kvlist_set(&s->env, envv.v[i], eq + 1);
-        }
-out:
-        strv_free(&envv);
-        return r;
+        return env ? spec_parse_env(env, what, s, e) : 0;
 }
 
 static int spec_parse_mounts(json_t *root, const char *what, struct spec *s, struct error *e)

@@ -389,12 +389,12 @@ int parse_mode(const char *s, unsigned *mode)
         return 0;
 }
 
-void kvlist_set(struct kvlist *l, const char *key, const char *value)
+void kvlist_set_n(struct kvlist *l, const char *key, size_t keylen, const char *value)
 {
         struct kv *v;
 
         for (size_t i = 0; i < l->n; i++)
-                if (strcmp(l->v[i].key, key) == 0) {
+                if (strncmp(l->v[i].key, key, keylen) == 0 && l->v[i].key[keylen] == '\0') {
                         free(l->v[i].value);
                         l->v[i].value = xstrdup(value);
                         return;
@@ -403,10 +403,15 @@ void kvlist_set(struct kvlist *l, const char *key, const char *value)
         v = l->v;
         if (!v || (l->n & (l->n - 1)) == 0)
                 v = xrealloc(l->v, (l->n ? 2 * l->n : 1) * sizeof(*v));
-        v[l->n].key = xstrdup(key);
+        v[l->n].key = xstrndup(key, keylen);
         v[l->n].value = xstrdup(value);
         l->v = v;
         l->n++;
+}
+
+void kvlist_set(struct kvlist *l, const char *key, const char *value)
+{
+        kvlist_set_n(l, key, strlen(key), value);
 }
 
 const char *kvlist_get(const struct kvlist *l, const char *key)

@@ -139,5 +139,7 @@ struct kvlist {
 };
 
 void kvlist_set(struct kvlist *l, const char *key, const char *value);   /* replaces */
+/* The same with the first keylen bytes of key as the key (for "K=V" strings). */
+void kvlist_set_n(struct kvlist *l, const char *key, size_t keylen, const char *value);
 const char *kvlist_get(const struct kvlist *l, const char *key);
 void kvlist_free(struct kvlist *l);

@@ -187,6 +187,16 @@ static void test_kvlist(void)
         is_str(kvlist_get(&l, "a"), "3", "kvlist get");
         ok(kvlist_get(&l, "c") == NULL, "kvlist missing");
         kvlist_free(&l);
+        /* Keys cut from "K=V" strings: a prefix of another key is not that key. */
+        kvlist_set_n(&l, "PATH=/bin", 4, "/bin");
+        kvlist_set_n(&l, "PATHX=1", 5, "1");
+        kvlist_set_n(&l, "PAT=2", 3, "2");
+        kvlist_set_n(&l, "PATH=/usr/bin", 4, "/usr/bin");
+        ok(l.n == 3, "kvlist_set_n: three keys, PATH replaced");
+        is_str(kvlist_get(&l, "PATH"), "/usr/bin", "kvlist_set_n: the later PATH wins");
+        is_str(kvlist_get(&l, "PATHX"), "1", "kvlist_set_n: PATHX apart from PATH");
+        is_str(kvlist_get(&l, "PAT"), "2", "kvlist_set_n: PAT apart from PATH");
+        kvlist_free(&l);
         {
                 struct strv sv = { 0 };
                 size_t bad = 0;
