@@ -307,6 +307,84 @@ static int open_component(const struct rootfs *r, const char *cand, bool last, i
         return ret;
 }
 
+/* The first len bytes of p have no "." or ".." component: the kernel may walk them as written. */
+static bool plain_span(const char *p, size_t len)
+{
+        const char *end = p + len;
+
+        while (p < end) {
+                const char *slash = memchr(p, '/', (size_t)(end - p));
+                size_t n = (size_t)((slash ? slash : end) - p);
+
+                if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+                        return false;
+                if (!slash)
+                        break;
+                p = slash + 1;
+        }
+        return len > 0;
+}
+
+/* done + "/" + the first len bytes of rest, runs of slashes made one: the walk's canonical form. */
+static char *path_append_span(const char *done, const char *rest, size_t len)
+{
+        size_t ld = strlen(done);
+        char *out = xmalloc(ld + len + 2), *o = out + ld;
+
+        memcpy(out, done, ld);
+        *o++ = '/';
+        for (size_t i = 0; i < len; i++)
+                if (rest[i] != '/' || o[-1] != '/')
+                        *o++ = rest[i];
+        *o = '\0';
+        return out;
+}
+
+/*
+ * cand in one step, for a walk whose rest has no symlink on the way: RESOLVE_NO_SYMLINKS
+ * refuses one (-ELOOP, and the walk takes a component at a time), except the last,
+ * which O_PATH | O_NOFOLLOW opens as itself. -ENOSYS: no openat2.
+ */
+static int open_symlink_free(const struct rootfs *r, const char *cand, int *fd, struct stat *st)
+{
+        struct open_how how = {
+                .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS,
+        };
+        int tries = 0, ret;
+
+        do
+                ret = (int)syscall(SYS_openat2, r->fd, cand + strspn(cand, "/"), &how, sizeof(how));
+        while (ret < 0 && errno == EAGAIN && ++tries < OPENAT2_TRIES);
+        if (ret < 0 && errno == ENOSYS)
+                openat2_missing = true;
+        if (ret < 0)
+                return -errno;
+        if (fstat(ret, st) < 0) {
+                int err = -errno;
+
+                close(ret);
+                return err;
+        }
+        *fd = ret;
+        return 0;
+}
+
+/* The link fd's text in front of what is left of the walk; done loses its prefix for an absolute one. */
+static int splice_link(int fd, char *done, const char *rest, char **todo)
+{
+        char target[PATH_MAX];
+        ssize_t n = readlinkat(fd, "", target, sizeof(target) - 1);
+
+        if (n < 0)
+                return -errno;
+        target[n] = '\0';
+        if (target[0] == '/')
+                done[0] = '\0';
+        *todo = path_append(target, rest, strlen(rest));
+        return 0;
+}
+
 int rootfs_realpath_open(const struct rootfs *r, const char *path, char **out, unsigned *n_links, int *fdp,
                          struct stat *stp)
 {
@@ -315,27 +393,60 @@ int rootfs_realpath_open(const struct rootfs *r, const char *path, char **out, u
         struct stat final_st;
         const char *rest = todo;
         unsigned links = 0;
+        /* The whole rest in one openat2 while no symlink is known to be on its way. */
+        bool whole = !rootfs_force_fallback && !openat2_missing;
 
         for (;;) {
                 _cleanup_close_ int fd = -1;
                 _cleanup_free_ char *cand = NULL;
-                char target[PATH_MAX];
                 const char *comp;
                 struct stat st;
                 bool last, dir_only;
                 size_t len;
-                ssize_t n;
                 int ret;
 
                 rest += strspn(rest, "/");
                 if (!*rest)
                         break;
-                comp = rest;
-                len = strcspn(rest, "/");
-                rest += len;
                 /* The final object, when a name (not "." or "..") ends the path, is kept open. */
                 if (final >= 0)
                         close(TAKE_FD(final));
+                len = strlen(rest);
+                while (len > 0 && rest[len - 1] == '/')
+                        len--;          /* a trailing slash is ignored, as below */
+                if (whole && plain_span(rest, len)) {
+                        cand = path_append_span(done, rest, len);
+                        ret = open_symlink_free(r, cand, &fd, &st);
+                        if (ret == 0 && !S_ISLNK(st.st_mode)) {
+                                free(done);
+                                done = TAKE_PTR(cand);
+                                final = TAKE_FD(fd);
+                                final_st = st;
+                                break;
+                        }
+                        if (ret == 0) {
+                                /* Only the last component is a symlink: what leads to it is free of them. */
+                                char *next = NULL;
+
+                                if (++links > MAX_SYMLINKS)
+                                        return -ELOOP;
+                                *strrchr(cand, '/') = '\0';
+                                free(done);
+                                done = TAKE_PTR(cand);
+                                if ((ret = splice_link(fd, done, "", &next)) < 0)
+                                        return ret;
+                                free(todo);
+                                rest = todo = next;
+                                continue;
+                        }
+                        if (ret != -ELOOP && ret != -ENOSYS)
+                                return ret;
+                        whole = false;
+                        free(TAKE_PTR(cand));
+                }
+                comp = rest;
+                len = strcspn(rest, "/");
+                rest += len;
                 if (len == 1 && comp[0] == '.')
                         continue;
                 if (len == 2 && comp[0] == '.' && comp[1] == '.') {
@@ -364,20 +475,16 @@ int rootfs_realpath_open(const struct rootfs *r, const char *path, char **out, u
                 }
                 if (++links > MAX_SYMLINKS)
                         return -ELOOP;
-                n = readlinkat(fd, "", target, sizeof(target) - 1);
-                if (n < 0)
-                        return -errno;
-                target[n] = '\0';
-                if (target[0] == '/')
-                        done[0] = '\0';
                 /* What the link says comes before what is left of the path. */
                 {
-                        char *next = path_append(target, rest, strlen(rest));
+                        char *next = NULL;
 
+                        if ((ret = splice_link(fd, done, rest, &next)) < 0)
+                                return ret;
                         free(todo);
-                        todo = next;
-                        rest = todo;
+                        rest = todo = next;
                 }
+                whole = !rootfs_force_fallback && !openat2_missing;
         }
         if (fdp) {
                 /* Ended by "." or "..", or the root itself: open what the walk arrived at. */

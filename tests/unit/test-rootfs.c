@@ -173,6 +173,26 @@ static void check_mode(const struct rootfs *r, const char *mode)
         check_realpath(r, mode, "/loop1", NULL, 0);
         check_realpath(r, mode, "/dangling", NULL, 0);
         check_realpath(r, mode, "/out/passwd", NULL, 0);
+        /* A link on the way (lib), a chain (bin/sh through bin), a trailing slash, the root's "..". */
+        check_realpath(r, mode, "/lib/systemd/systemd", "/usr/lib/systemd/systemd", 1);
+        check_realpath(r, mode, "/bin/../lib/systemd/systemd", "/usr/lib/systemd/systemd", 1);
+        check_realpath(r, mode, "/usr/lib/systemd/", "/usr/lib/systemd", 0);
+        check_realpath(r, mode, "//usr//lib///systemd//systemd", "/usr/lib/systemd/systemd", 0);
+        check_realpath(r, mode, "/bin//sh", "/usr/bin/sh", 1);
+        check_realpath(r, mode, "/abs-up/passwd", "/etc/passwd", 1);
+        check_realpath(r, mode, "/out-abs/passwd", NULL, 0);
+        check_realpath(r, mode, "/usr/lib/nonexistent/x", NULL, 0);
+        check_realpath(r, mode, "/etc/passwd/x", NULL, 0);
+        {
+                _cleanup_free_ char *out = NULL;
+                _cleanup_close_ int fd = -1;
+                unsigned links = 0;
+                struct stat st;
+                int ret = rootfs_realpath_open(r, "/sbin/init", &out, &links, &fd, &st);
+
+                ok(ret == 0 && is(fd, "root/usr/lib/systemd/systemd") && S_ISREG(st.st_mode) && links == 1,
+                   "%s: realpath_open /sbin/init holds the file it names (got %d)", mode, ret);
+        }
 
         /* mkdir_p through links that climb out makes the directories inside. */
         {
