@@ -222,14 +222,18 @@ static bool eval_pos(enum cond_kind k, const struct strv *pats, const struct con
                 bool m = one_matches(k, pats->v[i], in, c, &seen);
 
                 if (any && m) {
-                        *why = describe(k, pats->v[i], seen, true, in, c);
+                        if (why)
+                                *why = describe(k, pats->v[i], seen, true, in, c);
                         return true;
                 }
                 if (!any && !m) {
-                        *why = describe(k, pats->v[i], seen, false, in, c);
+                        if (why)
+                                *why = describe(k, pats->v[i], seen, false, in, c);
                         return false;
                 }
         }
+        if (!why)
+                return !any;
         if (k == COND_EXEC) {
                 _cleanup_free_ char *list = strv_join(pats, ", "), *x = exec_seen(in, c);
 
@@ -258,14 +262,19 @@ static bool eval_neg(enum cond_kind k, const struct strv *pats, const struct con
 
         for (size_t i = 0; i < pats->n; i++)
                 if (one_matches(k, pats->v[i], in, c, &seen)) {
-                        _cleanup_free_ char *d = describe(k, pats->v[i], seen, true, in, c);
+                        _cleanup_free_ char *d = NULL;
 
+                        if (!why)
+                                return false;
+                        d = describe(k, pats->v[i], seen, true, in, c);
                         *why = k == COND_ENV || k == COND_ANNOTATION
                                 ? xasprintf("%s_not: %s %s%s%s", cond_names[k], pats->v[i],
                                             seen ? "is set to \"" : "is set", seen ? seen : "", seen ? "\"" : "")
                                 : xasprintf("%s_not: %s", cond_names[k], d);
                         return false;
                 }
+        if (!why)
+                return true;
         if (k == COND_EXEC) {
                 _cleanup_free_ char *list = strv_join(pats, ", "), *x = exec_seen(in, c);
 
@@ -309,11 +318,11 @@ static bool eval_any(const struct cond *c, const struct cond_input *in, char **w
         for (size_t i = 0; i < c->n_any && !held; i++) {
                 _cleanup_free_ char *w = NULL;
 
-                if ((held = cond_eval(&c->any[i], in, &w)))
+                if ((held = cond_eval(&c->any[i], in, why ? &w : NULL)) && why)
                         *why = xasprintf("any: [%s]", w);
         }
-        if (held)
-                return true;
+        if (held || !why)
+                return held;
         strbuf_puts(&b, "any: none of ");
         for (size_t i = 0; i < c->n_any; i++) {
                 _cleanup_free_ char *w = NULL;
@@ -344,37 +353,45 @@ bool cond_eval(const struct cond *c, const struct cond_input *in, char **why)
                 bool held;
 
                 if (c->has_pos[k]) {
-                        held = eval_pos((enum cond_kind)k, &c->pos[k], in, &seen, &w);
+                        held = eval_pos((enum cond_kind)k, &c->pos[k], in, &seen, why ? &w : NULL);
                         all &= held;
-                        explain(&f, &first, w, held);
+                        if (why)
+                                explain(&f, &first, w, held);
                 }
                 if (c->has_neg[k]) {
-                        held = eval_neg((enum cond_kind)k, &c->neg[k], in, &seen, &w);
+                        held = eval_neg((enum cond_kind)k, &c->neg[k], in, &seen, why ? &w : NULL);
                         all &= held;
-                        explain(&f, &first, w, held);
+                        if (why)
+                                explain(&f, &first, w, held);
                 }
         }
         if (c->root_readonly != COND_BOOL_ANY) {
                 bool held = (c->root_readonly == COND_BOOL_TRUE) == in->root_readonly;
 
                 all &= held;
-                explain(&f, &first, xasprintf("root_readonly: root.readonly is %s",
-                                             in->root_readonly ? "true" : "false"), held);
+                if (why)
+                        explain(&f, &first, xasprintf("root_readonly: root.readonly is %s",
+                                                     in->root_readonly ? "true" : "false"), held);
         }
         if (c->userns != COND_BOOL_ANY) {
                 bool held = eval_bool(c->userns, in->userns);
 
                 all &= held;
-                explain(&f, &first, xasprintf("userns: %s", in->userns_why ? in->userns_why :
-                                              in->userns ? "a user namespace" : "no user namespace"), held);
+                if (why)
+                        explain(&f, &first, xasprintf("userns: %s", in->userns_why ? in->userns_why :
+                                                      in->userns ? "a user namespace" : "no user namespace"),
+                                held);
         }
         if (c->n_any > 0) {
                 char *w = NULL;
-                bool held = eval_any(c, in, &w);
+                bool held = eval_any(c, in, why ? &w : NULL);
 
                 all &= held;
-                explain(&f, &first, w, held);
+                if (why)
+                        explain(&f, &first, w, held);
         }
+        if (!why)
+                return all;
         if (first)
                 strbuf_puts(&f, "no conditions");
         *why = strbuf_take(&f);

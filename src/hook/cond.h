@@ -64,7 +64,8 @@ const char *cond_pattern_problem(enum cond_kind kind, const char *pattern);
 
 /*
  * Evaluates c. On false, *why explains the first condition that failed; on true,
- * what matched (for dry-run). *why is allocated.
+ * what matched (for dry-run). *why is allocated. why may be NULL: no explanation is
+ * built (a hook run that logs none).
  */
 bool cond_eval(const struct cond *c, const struct cond_input *in, char **why);
 

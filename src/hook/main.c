@@ -469,7 +469,8 @@ static int run(const struct options *o, struct plan *plans)
         facts_gather(&spec, o->dry_run, &facts);
         facts.userns = settled;
         memset(&settled, 0, sizeof(settled));
-        if (resolve_plans(plans, o->n_plans, &spec, &state, &facts, o->stage, &res, &e) < 0) {
+        if (resolve_plans(plans, o->n_plans, &spec, &state, &facts, o->stage, o->dry_run || log_enabled(LOG_DEBUG),
+                          &res, &e) < 0) {
                 report_failure("%s", e.msg);
                 goto out;
         }

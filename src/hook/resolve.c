@@ -17,6 +17,7 @@ struct resolver {
         struct cond_input cin;
         struct resolution *out;
         size_t cap;
+        bool explain;                     /* build the whys (resolve_plans) */
 };
 
 static struct op *resolver_new_op(struct resolver *R, const struct plan *p, const struct action *a)
@@ -116,7 +117,7 @@ static int resolve_plan(struct resolver *R, const struct plan *p, struct plan_re
 {
         pr->plan = p;
         pr->first_op = R->out->n_ops;
-        pr->applies = cond_eval(&p->when, &R->cin, &pr->why);
+        pr->applies = cond_eval(&p->when, &R->cin, R->explain ? &pr->why : NULL);
         if (!pr->applies)
                 return 0;
         for (size_t i = 0; i < p->n_actions; i++) {
@@ -124,7 +125,7 @@ static int resolve_plan(struct resolver *R, const struct plan *p, struct plan_re
                 struct op *op = resolver_new_op(R, p, a);
                 int r;
 
-                op->skipped = !cond_eval(&a->when, &R->cin, &op->why);
+                op->skipped = !cond_eval(&a->when, &R->cin, R->explain ? &op->why : NULL);
                 if (!op->skipped && cond_is_empty(&a->when)) {
                         free(op->why);
                         op->why = NULL;
@@ -174,7 +175,7 @@ static void resolver_init(struct resolver *R, const struct spec *spec, const str
 }
 
 int resolve_plans(const struct plan *plans, size_t n_plans, const struct spec *spec,
-                  const struct state *state, const struct facts *facts, const char *stage,
+                  const struct state *state, const struct facts *facts, const char *stage, bool explain,
                   struct resolution *out, struct error *e)
 {
         struct resolver R;
@@ -182,6 +183,7 @@ int resolve_plans(const struct plan *plans, size_t n_plans, const struct spec *s
 
         memset(out, 0, sizeof(*out));
         resolver_init(&R, spec, state, facts, stage, out);
+        R.explain = explain;
         out->plans = xcalloc(n_plans + 1, sizeof(*out->plans));
         for (size_t i = 0; i < n_plans && r >= 0; i++) {
                 r = resolve_plan(&R, &plans[i], &out->plans[i], e);

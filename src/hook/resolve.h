@@ -76,8 +76,12 @@ struct resolution {
         size_t n_plans;
 };
 
+/*
+ * explain: build the why of each plan and op (the dry run's report, the debug log);
+ * without it they are NULL, and a hook run saves the text it would not show.
+ */
 int resolve_plans(const struct plan *plans, size_t n_plans, const struct spec *spec,
-                  const struct state *state, const struct facts *facts, const char *stage,
+                  const struct state *state, const struct facts *facts, const char *stage, bool explain,
                   struct resolution *out, struct error *e);
 
 /* For the action kinds' resolve parts (action-*.c): the resolver's state is resolve.c's. */

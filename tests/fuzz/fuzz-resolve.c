@@ -68,6 +68,30 @@ static void report(const struct resolution *res)
         (void)report_json(devnull, res);
 }
 
+static bool same_str(const char *a, const char *b)
+{
+        return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* What a hook run acts on is the same with and without the whys: which plans apply, the ops. */
+static bool same_decisions(const struct resolution *a, const struct resolution *b)
+{
+        if (a->n_plans != b->n_plans || a->n_ops != b->n_ops)
+                return false;
+        for (size_t i = 0; i < a->n_plans; i++)
+                if (a->plans[i].applies != b->plans[i].applies || a->plans[i].n_ops != b->plans[i].n_ops || b->plans[i].why)
+                        return false;
+        for (size_t i = 0; i < a->n_ops; i++) {
+                const struct op *x = &a->ops[i], *y = &b->ops[i];
+
+                if (x->kind != y->kind || x->skipped != y->skipped || y->why || !same_str(x->target, y->target) ||
+                    !same_str(x->source, y->source) || !same_str(x->content, y->content) || x->mode != y->mode ||
+                    !same_str(x->child, y->child))
+                        return false;
+        }
+        return true;
+}
+
 /* Facts as the gatherer would give them, without a rootfs: none, an ELF or a script. */
 static const struct facts *fake_facts(size_t size)
 {
@@ -119,9 +143,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (spec_parse(default_config, strlen(default_config), "config.json", state.bundle, &spec, &e) < 0)
                         abort();
         if (n_plans > 0 &&
-            resolve_plans(plans, n_plans, &spec, &state, fake_facts(size), stages[size % 4], &res, &e) == 0) {
+            resolve_plans(plans, n_plans, &spec, &state, fake_facts(size), stages[size % 4], true, &res, &e) == 0) {
+                struct resolution terse;
+                struct error e2 = { 0 };
+
                 (void)resolution_active_ops(&res);
                 report(&res);
+                /* Without explanations (a hook run): the same decisions, the same ops. */
+                if (resolve_plans(plans, n_plans, &spec, &state, fake_facts(size), stages[size % 4], false, &terse,
+                                  &e2) < 0 || !same_decisions(&res, &terse))
+                        abort();
+                resolution_free(&terse);
                 resolution_free(&res);
         }
         spec_free(&spec);

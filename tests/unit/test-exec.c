@@ -106,7 +106,7 @@ static int run_plan(struct error *e)
                 return error_set(e, -EINVAL, "%s", d.n ? d.msgs[0] : "plan");
         if ((r = state_parse(state_json, strlen(state_json), "state", &state, e)) < 0 ||
             (r = spec_parse(config, strlen(config), "config.json", "/", &spec, e)) < 0 ||
-            (r = resolve_plans(&p, 1, &spec, &state, NULL, "createContainer", &res, e)) < 0)
+            (r = resolve_plans(&p, 1, &spec, &state, NULL, "createContainer", true, &res, e)) < 0)
                 return r;
         /* What the user-namespace support puts in the resolution, and each op takes from it. */
         res.root_uid = OWNER;
